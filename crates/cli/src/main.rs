@@ -1,0 +1,5 @@
+//! The `sansrtc` binary: see the crate documentation.
+
+fn main() {
+    println!("sansrtc: work in progress");
+}

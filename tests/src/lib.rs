@@ -1,0 +1,1 @@
+//! Shared helpers for sansrtc's cross-crate and interop tests.
