@@ -1,0 +1,211 @@
+//! Link impairments: seeded statistics within tolerance, delay and jitter bounds, MTU drops and
+//! determinism.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use sansrtc_netsim::{Datagram, Link, LinkConfig, LinkStats, epoch};
+
+const N: u32 = 20_000;
+
+fn addr() -> SocketAddr {
+    "192.0.2.1:5000".parse().unwrap()
+}
+
+/// Sends `N` numbered datagrams 1 ms apart and returns (delivery time, send time, number) in
+/// delivery order, plus the link's counters.
+fn run(config: LinkConfig, seed: u64) -> (Vec<(Instant, Instant, u32)>, LinkStats) {
+    let mut link = Link::new(config, seed);
+    let mut delivered = Vec::new();
+    let mut now = epoch();
+    let drain = |link: &mut Link, now: Instant, out: &mut Vec<_>| {
+        while let Some(d) = link.poll_deliver(now) {
+            let n = u32::from_be_bytes(d.payload[..4].try_into().unwrap());
+            out.push((now, epoch() + Duration::from_millis(u64::from(n)), n));
+        }
+    };
+    for n in 0..N {
+        now = epoch() + Duration::from_millis(u64::from(n));
+        // Deliver everything due before this send, at its own time.
+        while let Some(at) = link.next_delivery().filter(|&at| at <= now) {
+            drain(&mut link, at, &mut delivered);
+        }
+        link.send(now, Datagram::new(addr(), addr(), n.to_be_bytes().to_vec()));
+    }
+    while let Some(at) = link.next_delivery() {
+        drain(&mut link, at.max(now), &mut delivered);
+        now = now.max(at);
+    }
+    (delivered, link.stats())
+}
+
+fn assert_rate(what: &str, count: u64, expected: f64) {
+    let rate = count as f64 / f64::from(N);
+    assert!(
+        (rate - expected).abs() < 0.01,
+        "{what}: rate {rate} too far from {expected}"
+    );
+}
+
+#[test]
+fn perfect_link_delivers_everything_in_order_at_once() {
+    let (delivered, stats) = run(LinkConfig::default(), 1);
+    assert_eq!(delivered.len(), N as usize);
+    assert!(delivered.iter().all(|(at, sent, _)| at == sent));
+    assert!(delivered.windows(2).all(|w| w[0].2 < w[1].2));
+    assert_eq!(stats.sent, u64::from(N));
+    assert_eq!(stats.delivered, u64::from(N));
+}
+
+#[test]
+fn loss_rate_within_tolerance() {
+    let config = LinkConfig {
+        loss: 0.1,
+        ..Default::default()
+    };
+    let (delivered, stats) = run(config, 42);
+    assert_rate("loss", stats.lost, 0.1);
+    assert_eq!(delivered.len() as u64, stats.sent - stats.lost);
+    assert_eq!(stats.delivered, delivered.len() as u64);
+}
+
+#[test]
+fn duplication_rate_within_tolerance() {
+    let config = LinkConfig {
+        duplicate: 0.05,
+        ..Default::default()
+    };
+    let (delivered, stats) = run(config, 43);
+    assert_rate("duplicate", stats.duplicated, 0.05);
+    assert_eq!(delivered.len() as u64, u64::from(N) + stats.duplicated);
+    let mut numbers: Vec<u32> = delivered.iter().map(|d| d.2).collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    assert_eq!(
+        numbers.len(),
+        N as usize,
+        "every datagram arrives at least once"
+    );
+}
+
+#[test]
+fn reorder_rate_within_tolerance_and_matches_observed_reordering() {
+    let config = LinkConfig {
+        reorder: 0.1,
+        delay: Duration::from_millis(10),
+        ..Default::default()
+    };
+    let (delivered, stats) = run(config, 44);
+    assert_rate("reorder", stats.reordered, 0.1);
+    // A datagram is observed out of order when a higher-numbered one arrived before it.
+    let mut highest = None;
+    let mut late = 0u64;
+    for &(_, _, n) in &delivered {
+        if highest.is_some_and(|h| n < h) {
+            late += 1;
+        }
+        highest = highest.max(Some(n));
+    }
+    assert_eq!(late, stats.reordered);
+    assert_eq!(delivered.len(), N as usize, "reordering loses nothing");
+}
+
+#[test]
+fn held_back_datagram_is_released_after_the_next_one() {
+    let config = LinkConfig {
+        reorder: 1.0,
+        ..Default::default()
+    };
+    let mut link = Link::new(config, 5);
+    let now = epoch();
+    link.send(now, Datagram::new(addr(), addr(), vec![1]));
+    link.send(now, Datagram::new(addr(), addr(), vec![2]));
+    // Both are held (reorder 1.0): 1 is released behind 2, and 2 waits for the hold time.
+    let mut order = Vec::new();
+    while let Some(at) = link.next_delivery() {
+        while let Some(d) = link.poll_deliver(at) {
+            order.push((d.payload[0], at.duration_since(now)));
+        }
+    }
+    assert_eq!(
+        order,
+        [(2, Duration::from_millis(1)), (1, Duration::from_millis(1))]
+    );
+    assert_eq!(link.stats().reordered, 1);
+}
+
+#[test]
+fn delay_and_jitter_bound_every_delivery() {
+    let config = LinkConfig {
+        delay: Duration::from_millis(30),
+        jitter: Duration::from_millis(20),
+        ..Default::default()
+    };
+    let (delivered, _) = run(config, 45);
+    assert_eq!(delivered.len(), N as usize);
+    let mut extremes = (Duration::MAX, Duration::ZERO);
+    for &(at, sent, _) in &delivered {
+        let latency = at - sent;
+        assert!(latency >= Duration::from_millis(30) && latency <= Duration::from_millis(50));
+        extremes = (extremes.0.min(latency), extremes.1.max(latency));
+    }
+    assert!(extremes.0 < Duration::from_millis(31) && extremes.1 > Duration::from_millis(49));
+    // Jitter wider than the 1 ms sending interval reorders datagrams.
+    assert!(delivered.windows(2).any(|w| w[0].2 > w[1].2));
+}
+
+#[test]
+fn mtu_drops_and_counts_larger_datagrams() {
+    let config = LinkConfig {
+        mtu: Some(1200),
+        ..Default::default()
+    };
+    let mut link = Link::new(config, 6);
+    let now = epoch();
+    link.send(now, Datagram::new(addr(), addr(), vec![0; 1200]));
+    link.send(now, Datagram::new(addr(), addr(), vec![0; 1201]));
+    link.send(now, Datagram::new(addr(), addr(), vec![0; 9000]));
+    assert_eq!(link.poll_deliver(now).unwrap().payload.len(), 1200);
+    assert_eq!(link.poll_deliver(now), None);
+    let stats = link.stats();
+    assert_eq!((stats.sent, stats.delivered, stats.dropped_mtu), (3, 1, 2));
+}
+
+#[test]
+fn same_seed_same_run_different_seed_different_run() {
+    let config = LinkConfig {
+        loss: 0.05,
+        duplicate: 0.02,
+        reorder: 0.05,
+        delay: Duration::from_millis(20),
+        jitter: Duration::from_millis(5),
+        mtu: None,
+    };
+    let a = run(config.clone(), 100);
+    let b = run(config.clone(), 100);
+    let c = run(config, 101);
+    assert_eq!(a, b);
+    assert_ne!(a.0, c.0);
+}
+
+#[test]
+fn set_config_partitions_and_heals_the_link() {
+    let mut link = Link::new(LinkConfig::default(), 7);
+    let now = epoch();
+    link.set_config(LinkConfig {
+        loss: 1.0,
+        ..Default::default()
+    });
+    link.send(now, Datagram::new(addr(), addr(), vec![1]));
+    assert_eq!(link.next_delivery(), None);
+    link.set_config(LinkConfig::default());
+    link.send(now, Datagram::new(addr(), addr(), vec![2]));
+    assert_eq!(link.poll_deliver(now).unwrap().payload, [2]);
+}
