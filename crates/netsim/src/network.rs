@@ -201,7 +201,13 @@ pub struct Network {
     queue: Queue<InFlight>,
     stats: NetworkStats,
     trace: Option<TraceHook>,
+    /// (node, time, count) of consecutive timer firings of one node at one instant, to catch a
+    /// node whose `poll_timeout` does not move after `handle_timeout`.
+    spinning: (usize, Instant, u32),
 }
+
+/// Consecutive timer firings of one node at one instant before the network calls it a bug.
+const MAX_TIMER_SPINS: u32 = 10_000;
 
 impl fmt::Debug for Network {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -230,6 +236,7 @@ impl Network {
             queue: Queue::default(),
             stats: NetworkStats::default(),
             trace: None,
+            spinning: (0, epoch(), 0),
         }
     }
 
@@ -456,11 +463,34 @@ impl Network {
                 }
             }
             Next::Timer(i) => {
+                self.check_spinning(i);
                 if let Some(slot) = self.nodes.get_mut(i) {
                     slot.node.handle_timeout(self.now);
                 }
                 self.flush(i);
             }
+        }
+    }
+
+    /// Panics if node `i`'s timer keeps firing without the clock moving: the node never
+    /// disarms it, and the simulation would spin forever.
+    fn check_spinning(&mut self, i: usize) {
+        let (node, at, count) = self.spinning;
+        self.spinning = if node == i && at == self.now {
+            (i, at, count + 1)
+        } else {
+            (i, self.now, 1)
+        };
+        #[expect(
+            clippy::panic,
+            reason = "test support: a stuck timer is a bug in the node"
+        )]
+        if self.spinning.2 > MAX_TIMER_SPINS {
+            panic!(
+                "netsim: node{i}'s poll_timeout stays at or before now ({:?}) after \
+                 handle_timeout: the timer is never disarmed",
+                self.elapsed()
+            );
         }
     }
 
