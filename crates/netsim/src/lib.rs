@@ -92,7 +92,9 @@ use std::time::Instant;
 
 pub use link::{Link, LinkConfig, LinkStats};
 pub use nat::{MappingInfo, Nat, NatBehavior, NatConfig, NatDrop, NatStats};
-pub use network::{NatId, Network, NetworkStats, NodeId, TraceEvent, TraceHook, TraceKind};
+pub use network::{
+    AccessLink, NatId, Network, NetworkStats, NodeId, TraceEvent, TraceHook, TraceKind,
+};
 pub use nodes::{Echo, Probe};
 pub use stun_server::StunServer;
 

@@ -71,18 +71,45 @@ pub struct NetworkStats {
     pub no_route: u64,
 }
 
+/// One direction of a node's access link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AccessLink {
+    /// From the node towards its NAT or the internet.
+    Up(NodeId),
+    /// Towards the node.
+    Down(NodeId),
+}
+
+impl fmt::Display for AccessLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Up(node) => write!(f, "{node} uplink"),
+            Self::Down(node) => write!(f, "{node} downlink"),
+        }
+    }
+}
+
+impl From<Hop> for AccessLink {
+    fn from(hop: Hop) -> Self {
+        match hop {
+            Hop::Up(i) => Self::Up(NodeId(i)),
+            Hop::Down(i) => Self::Down(NodeId(i)),
+        }
+    }
+}
+
 /// What happened to a datagram, for the trace hook.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TraceKind {
     /// A node handed the datagram to its access link.
     Sent(NodeId),
-    /// A link lost it.
-    Lost,
+    /// A link lost it (decided when it entered the link).
+    Lost(AccessLink),
     /// A link dropped it for exceeding the MTU.
-    DroppedMtu,
+    DroppedMtu(AccessLink),
     /// A link queued an extra copy of it.
-    Duplicated,
+    Duplicated(AccessLink),
     /// A NAT rewrote its source; the traced datagram is the translated one.
     NatOutbound {
         /// The NAT.
@@ -122,11 +149,15 @@ impl fmt::Display for TraceEvent<'_> {
         write!(f, "{:>12.6}s ", self.time.as_secs_f64())?;
         match self.kind {
             TraceKind::Sent(node) => write!(f, "{node} sent")?,
-            TraceKind::Lost => write!(f, "lost")?,
-            TraceKind::DroppedMtu => write!(f, "dropped by MTU")?,
-            TraceKind::Duplicated => write!(f, "duplicated")?,
-            TraceKind::NatOutbound { nat, internal } => write!(f, "{nat} mapped {internal} to")?,
-            TraceKind::NatInbound { nat, external } => write!(f, "{nat} mapped {external} to")?,
+            TraceKind::Lost(link) => write!(f, "{link} lost")?,
+            TraceKind::DroppedMtu(link) => write!(f, "{link} dropped (MTU)")?,
+            TraceKind::Duplicated(link) => write!(f, "{link} duplicated")?,
+            TraceKind::NatOutbound { nat, internal } => {
+                write!(f, "{nat} translated source {internal}:")?;
+            }
+            TraceKind::NatInbound { nat, external } => {
+                write!(f, "{nat} translated destination {external}:")?;
+            }
             TraceKind::NatDropped(nat, why) => write!(f, "{nat} dropped ({why:?})")?,
             TraceKind::NoRoute => write!(f, "no route")?,
             TraceKind::Delivered(node) => write!(f, "{node} received")?,
@@ -544,11 +575,11 @@ impl Network {
         match link.send(&mut self.queue, self.now, datagram, wrap) {
             Fate::DroppedMtu(d) => {
                 self.stats.dropped_mtu += 1;
-                self.emit(TraceKind::DroppedMtu, &d);
+                self.emit(TraceKind::DroppedMtu(hop.into()), &d);
             }
             Fate::Lost(d) => {
                 self.stats.lost += 1;
-                self.emit(TraceKind::Lost, &d);
+                self.emit(TraceKind::Lost(hop.into()), &d);
             }
             Fate::Queued {
                 duplicated,
@@ -560,7 +591,7 @@ impl Network {
                 if duplicated {
                     self.stats.duplicated += 1;
                     if let Some(d) = duplicate {
-                        self.emit(TraceKind::Duplicated, &d);
+                        self.emit(TraceKind::Duplicated(hop.into()), &d);
                     }
                 }
             }
