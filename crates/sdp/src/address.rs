@@ -1,0 +1,214 @@
+//! Addresses: the `c=` connection data line (RFC 8866 section 5.7) and the address field shared
+//! with `o=`, `a=rtcp` and `a=candidate`.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
+use std::str::FromStr;
+
+use crate::error::{Error, Reason};
+use crate::token::{Tokens, intern};
+
+/// A connection address: an IP literal, or anything else kept verbatim.
+///
+/// Kept as an enum rather than an `IpAddr` so that mDNS host candidates (RFC 8839 section 5.1,
+/// `<uuid>.local`) and FQDNs (RFC 8866 section 5.7) survive a round trip. A value that parses as
+/// an IP address is always `Ip`, so `Hostname` never holds an IP literal after parsing. Multicast
+/// `c=` addresses with a TTL or count suffix (`224.2.1.1/127`) are kept as `Hostname` too.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Address {
+    /// An IPv4 or IPv6 literal (IPv6 without brackets, as SDP writes it).
+    Ip(IpAddr),
+    /// A host name, e.g. an mDNS `.local` name, or another non-IP value.
+    Hostname(String),
+}
+
+impl Address {
+    /// Parses one address token: `Ip` when it is an IP literal, otherwise `Hostname`.
+    pub(crate) fn from_token(s: &str) -> Address {
+        match s.parse::<IpAddr>() {
+            Ok(ip) => Address::Ip(ip),
+            Err(_) => Address::Hostname(s.to_owned()),
+        }
+    }
+
+    /// The IP address, if this is an IP literal.
+    pub fn ip(&self) -> Option<IpAddr> {
+        match self {
+            Address::Ip(ip) => Some(*ip),
+            Address::Hostname(_) => None,
+        }
+    }
+
+    /// True for an mDNS name (`.local` suffix, case-insensitive; RFC 6762, draft-ietf-mmusic-mdns-ice-candidates).
+    pub fn is_mdns(&self) -> bool {
+        match self {
+            Address::Ip(_) => false,
+            Address::Hostname(h) => h
+                .len()
+                .checked_sub(6)
+                .and_then(|i| h.get(i..))
+                .is_some_and(|tail| tail.eq_ignore_ascii_case(".local")),
+        }
+    }
+
+    /// The `IP4`/`IP6` address type matching this address (`IP4` for host names).
+    pub fn address_type(&self) -> AddressType {
+        match self {
+            Address::Ip(IpAddr::V6(_)) => AddressType::Ip6,
+            _ => AddressType::Ip4,
+        }
+    }
+}
+
+impl Default for Address {
+    fn default() -> Self {
+        Address::Ip(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    }
+}
+
+impl From<IpAddr> for Address {
+    fn from(ip: IpAddr) -> Self {
+        Address::Ip(ip)
+    }
+}
+
+impl FromStr for Address {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        if s.is_empty() || s.contains(' ') {
+            return Err(Error::Value(Reason::Invalid("address")));
+        }
+        Ok(Address::from_token(s))
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Address::Ip(ip) => fmt::Display::fmt(ip, f),
+            Address::Hostname(h) => f.write_str(h),
+        }
+    }
+}
+
+/// `<addrtype>` (RFC 8866 section 5.7): `IP4`, `IP6` or an extension token.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum AddressType {
+    /// `IP4`.
+    #[default]
+    Ip4,
+    /// `IP6`.
+    Ip6,
+    /// Any other token, kept verbatim (never `IP4`/`IP6`).
+    Other(String),
+}
+
+impl AddressType {
+    pub(crate) fn from_token(s: &str) -> AddressType {
+        match s {
+            "IP4" => AddressType::Ip4,
+            "IP6" => AddressType::Ip6,
+            other => AddressType::Other(other.to_owned()),
+        }
+    }
+
+    /// The token as written in SDP.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AddressType::Ip4 => "IP4",
+            AddressType::Ip6 => "IP6",
+            AddressType::Other(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for AddressType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `c=<nettype> <addrtype> <connection-address>` (RFC 8866 section 5.7); also the optional
+/// address part of `a=rtcp` (RFC 3605).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Connection {
+    /// `<nettype>`: `IN` for the Internet (the only one registered).
+    pub network_type: Cow<'static, str>,
+    /// `<addrtype>`.
+    pub address_type: AddressType,
+    /// `<connection-address>`.
+    pub address: Address,
+}
+
+impl Connection {
+    /// `IN IP4 <ip>` or `IN IP6 <ip>`.
+    pub fn new(ip: IpAddr) -> Connection {
+        let address = Address::Ip(ip);
+        Connection {
+            network_type: Cow::Borrowed("IN"),
+            address_type: address.address_type(),
+            address,
+        }
+    }
+
+    /// Parses the three fields from `tokens`, requiring all three.
+    pub(crate) fn from_tokens(tokens: &mut Tokens<'_>) -> Result<Connection, Reason> {
+        let network_type = intern(tokens.expect("network type")?, &["IN"]);
+        let address_type = AddressType::from_token(tokens.expect("address type")?);
+        let address = Address::from_token(tokens.expect("connection address")?);
+        Ok(Connection {
+            network_type,
+            address_type,
+            address,
+        })
+    }
+
+    pub(crate) fn parse(value: &str) -> Result<Connection, Reason> {
+        let mut tokens = Tokens::new(value);
+        let connection = Connection::from_tokens(&mut tokens)?;
+        tokens.finish("connection address")?;
+        Ok(connection)
+    }
+}
+
+impl Default for Connection {
+    /// `IN IP4 0.0.0.0`, the JSEP placeholder (RFC 9429 section 5.2.1).
+    fn default() -> Self {
+        Connection::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    }
+}
+
+impl fmt::Display for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.network_type)?;
+        f.write_str(" ")?;
+        f.write_str(self.address_type.as_str())?;
+        f.write_str(" ")?;
+        fmt::Display::fmt(&self.address, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mdns_names_stay_names() {
+        let a = Address::from_token("7663b36c-2361-44a0-aba5-7615c8d4e617.local");
+        assert!(a.is_mdns());
+        assert_eq!(a.ip(), None);
+        assert_eq!(a.to_string(), "7663b36c-2361-44a0-aba5-7615c8d4e617.local");
+        assert!(!Address::from_token("fd99::1").is_mdns());
+        assert!(!Address::from_token("local").is_mdns());
+    }
+
+    #[test]
+    fn rfc8866_5_7_connection_data() {
+        let c = Connection::parse("IN IP6 fd99::1").unwrap();
+        assert_eq!(c, Connection::new("fd99::1".parse().unwrap()));
+        assert_eq!(c.to_string(), "IN IP6 fd99::1");
+        assert_eq!(Connection::parse("IN IP4"), Err(Reason::Missing("connection address")));
+    }
+}
