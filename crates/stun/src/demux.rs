@@ -6,6 +6,8 @@ use crate::message::{HEADER_LEN, MAGIC_COOKIE};
 /// Whether `datagram` is a STUN message: first byte in 0..=3 (RFC 7983 §7), the magic cookie,
 /// and a length that is a multiple of 4 and matches the datagram (RFC 8489 §6.3).
 ///
+/// The first-byte rule leaves out methods from 0x100 up, none of which is assigned.
+///
 /// This is the cheap first pass a demultiplexer runs on every datagram; [`Message::parse`]
 /// then does the full check.
 ///
