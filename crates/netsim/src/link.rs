@@ -190,15 +190,16 @@ impl Impairment {
         let copy = duplicate.then(|| datagram.clone());
         let previously_held = self.held.take();
 
-        let (first_key, last_at) = if hold {
+        let key = if hold {
             let extra = (self.config.delay + self.config.jitter).max(Duration::from_millis(1));
             let key = queue.push(at + extra, wrap(datagram));
             self.held = Some(key);
-            (key, at + extra)
+            key
         } else {
-            (queue.push(at, wrap(datagram)), at)
+            queue.push(at, wrap(datagram))
         };
-        let mut last_at = last_at.max(first_key.0);
+        // The latest time among what this send queued: a datagram held back earlier goes after it.
+        let mut last_at = key.0;
         if let Some(copy) = copy {
             let copy_at = now + self.config.delay + copy_jitter;
             queue.push(copy_at, wrap(copy));

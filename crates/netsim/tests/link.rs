@@ -209,3 +209,68 @@ fn set_config_partitions_and_heals_the_link() {
     link.send(now, Datagram::new(addr(), addr(), vec![2]));
     assert_eq!(link.poll_deliver(now).unwrap().payload, [2]);
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn config() -> impl Strategy<Value = LinkConfig> {
+        (
+            0.0..=1.0f64,
+            0.0..=1.0f64,
+            0.0..=1.0f64,
+            0..50u64,
+            0..50u64,
+            proptest::option::of(1..64usize),
+        )
+            .prop_map(
+                |(loss, duplicate, reorder, delay, jitter, mtu)| LinkConfig {
+                    loss,
+                    duplicate,
+                    reorder,
+                    delay: Duration::from_millis(delay),
+                    jitter: Duration::from_millis(jitter),
+                    mtu,
+                },
+            )
+    }
+
+    proptest! {
+        /// Whatever the impairments, every datagram is accounted for exactly once: delivered
+        /// (with its duplicates), lost, or dropped by the MTU; and none arrives before the
+        /// link's delay.
+        #[test]
+        fn every_datagram_is_accounted_for(
+            config in config(),
+            seed in any::<u64>(),
+            sends in proptest::collection::vec((0..20u64, 0..80usize), 0..60),
+        ) {
+            let delay = config.delay;
+            let mut link = Link::new(config, seed);
+            let mut now = epoch();
+            let mut delivered = 0u64;
+            for (gap, len) in sends {
+                now += Duration::from_millis(gap);
+                while let Some(at) = link.next_delivery().filter(|&at| at <= now) {
+                    while link.poll_deliver(at).is_some() {
+                        delivered += 1;
+                    }
+                }
+                let mut payload = vec![0; len.max(8)];
+                payload[..8].copy_from_slice(&u64::try_from((now - epoch()).as_nanos()).unwrap().to_be_bytes());
+                link.send(now, Datagram::new(addr(), addr(), payload));
+            }
+            while let Some(at) = link.next_delivery() {
+                while let Some(d) = link.poll_deliver(at) {
+                    let sent = epoch() + Duration::from_nanos(u64::from_be_bytes(d.payload[..8].try_into().unwrap()));
+                    prop_assert!(at >= sent + delay);
+                    delivered += 1;
+                }
+            }
+            let stats = link.stats();
+            prop_assert_eq!(stats.delivered, delivered);
+            prop_assert_eq!(stats.sent + stats.duplicated, stats.delivered + stats.lost + stats.dropped_mtu);
+            prop_assert_eq!(link.in_flight(), 0);
+        }
+    }
+}
