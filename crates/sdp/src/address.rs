@@ -209,6 +209,9 @@ mod tests {
         let c = Connection::parse("IN IP6 fd99::1").unwrap();
         assert_eq!(c, Connection::new("fd99::1".parse().unwrap()));
         assert_eq!(c.to_string(), "IN IP6 fd99::1");
-        assert_eq!(Connection::parse("IN IP4"), Err(Reason::Missing("connection address")));
+        assert_eq!(
+            Connection::parse("IN IP4"),
+            Err(Reason::Missing("connection address"))
+        );
     }
 }

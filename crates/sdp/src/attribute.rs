@@ -202,7 +202,9 @@ impl Attribute {
             return Err(Reason::EmptyAttributeName);
         }
         let attribute = match name {
-            "candidate" => Attribute::Candidate(Candidate::parse_value(required(value, "candidate")?)?),
+            "candidate" => {
+                Attribute::Candidate(Candidate::parse_value(required(value, "candidate")?)?)
+            }
             "rtcp-fb" => Attribute::RtcpFb(RtcpFb::parse(required(value, "rtcp-fb")?)?),
             "rtpmap" => Attribute::RtpMap(RtpMap::parse(required(value, "rtpmap")?)?),
             "fmtp" => match value.and_then(Fmtp::parse) {
@@ -226,17 +228,15 @@ impl Attribute {
                 Attribute::Fingerprint(Fingerprint::parse(required(value, "fingerprint")?)?)
             }
             "setup" => Attribute::Setup(Setup::parse(single_token(value, "setup")?)?),
-            "connection" => Attribute::Connection(ConnectionMode::parse(single_token(
-                value,
-                "connection",
-            )?)?),
+            "connection" => {
+                Attribute::Connection(ConnectionMode::parse(single_token(value, "connection")?)?)
+            }
             "rtcp" => Attribute::Rtcp(Rtcp::parse(required(value, "rtcp")?)?),
             "rid" => Attribute::Rid(Rid::parse(required(value, "rid")?)?),
             "simulcast" => Attribute::Simulcast(Simulcast::parse(required(value, "simulcast")?)?),
-            "sctp-port" => Attribute::SctpPort(number(
-                single_token(value, "sctp-port")?,
-                "sctp-port",
-            )?),
+            "sctp-port" => {
+                Attribute::SctpPort(number(single_token(value, "sctp-port")?, "sctp-port")?)
+            }
             "max-message-size" => Attribute::MaxMessageSize(number(
                 single_token(value, "max-message-size")?,
                 "max-message-size",
@@ -271,7 +271,11 @@ fn single_token<'a>(value: Option<&'a str>, name: &'static str) -> Result<&'a st
 }
 
 /// A property attribute has no value (RFC 8866 section 5.13, `a=<attribute>`).
-fn flag(value: Option<&str>, name: &'static str, attribute: Attribute) -> Result<Attribute, Reason> {
+fn flag(
+    value: Option<&str>,
+    name: &'static str,
+    attribute: Attribute,
+) -> Result<Attribute, Reason> {
     match value {
         None => Ok(attribute),
         Some(_) => Err(Reason::UnexpectedValue(name)),
@@ -361,7 +365,13 @@ mod tests {
 
     #[test]
     fn rfc8866_5_13_unknown_attributes_are_verbatim() {
-        for s in ["msid-semantic: WMS", "rtcp-xr:rcvr-rtt=all", "x-flag", "x-empty:", "fmtp:webrtc-datachannel a=1"] {
+        for s in [
+            "msid-semantic: WMS",
+            "rtcp-xr:rcvr-rtt=all",
+            "x-flag",
+            "x-empty:",
+            "fmtp:webrtc-datachannel a=1",
+        ] {
             let a: Attribute = s.parse().unwrap();
             assert!(matches!(a, Attribute::Unknown { .. }), "{s}");
             assert_eq!(a.to_string(), s);
@@ -370,7 +380,10 @@ mod tests {
 
     #[test]
     fn rfc8841_5_and_6_sctp_attributes() {
-        assert_eq!(Attribute::parse("sctp-port:5000"), Ok(Attribute::SctpPort(5000)));
+        assert_eq!(
+            Attribute::parse("sctp-port:5000"),
+            Ok(Attribute::SctpPort(5000))
+        );
         assert_eq!(
             Attribute::parse("max-message-size:262144"),
             Ok(Attribute::MaxMessageSize(262144))
@@ -384,7 +397,10 @@ mod tests {
     #[test]
     fn rfc8839_5_6_ice_options() {
         let a = Attribute::parse("ice-options:trickle ice2").unwrap();
-        assert_eq!(a, Attribute::IceOptions(vec!["trickle".into(), "ice2".into()]));
+        assert_eq!(
+            a,
+            Attribute::IceOptions(vec!["trickle".into(), "ice2".into()])
+        );
         assert_eq!(a.to_string(), "ice-options:trickle ice2");
     }
 

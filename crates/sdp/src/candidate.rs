@@ -227,7 +227,10 @@ impl Candidate {
     pub(crate) fn parse_value(value: &str) -> Result<Candidate, Reason> {
         let mut t = Tokens::new(value);
         let foundation = t.expect("candidate foundation")?.to_owned();
-        let component = number(t.expect("candidate component id")?, "candidate component id")?;
+        let component = number(
+            t.expect("candidate component id")?,
+            "candidate component id",
+        )?;
         let transport = Transport::from_token(t.expect("candidate transport")?);
         let priority = number(t.expect("candidate priority")?, "candidate priority")?;
         let address = Address::from_token(t.expect("candidate address")?);
@@ -341,7 +344,10 @@ mod tests {
                  rport 36768 generation 0 ufrag Ea7n network-id 3 network-cost 10";
         let c: Candidate = s.parse().unwrap();
         assert_eq!(c.kind, CandidateType::ServerReflexive);
-        assert_eq!(c.related_socket_addr(), Some("192.168.0.196:36768".parse().unwrap()));
+        assert_eq!(
+            c.related_socket_addr(),
+            Some("192.168.0.196:36768".parse().unwrap())
+        );
         assert_eq!(c.ufrag.as_deref(), Some("Ea7n"));
         assert_eq!(c.network_id, Some(3));
         assert_eq!(c.to_string(), s);
@@ -364,13 +370,19 @@ mod tests {
             .unwrap();
         assert_eq!(c.transport, Transport::Udp);
         assert_eq!(c.extension("y"), Some("2"));
-        assert_eq!(c.to_string(), "0 1 udp 2122252543 192.168.1.5 57253 typ host x 1 y 2");
+        assert_eq!(
+            c.to_string(),
+            "0 1 udp 2122252543 192.168.1.5 57253 typ host x 1 y 2"
+        );
     }
 
     #[test]
     fn rfc8839_5_1_malformed_candidates_are_errors() {
         let bad = |s: &str| s.parse::<Candidate>().unwrap_err();
-        assert_eq!(bad(""), Error::Value(Reason::Missing("candidate foundation")));
+        assert_eq!(
+            bad(""),
+            Error::Value(Reason::Missing("candidate foundation"))
+        );
         assert_eq!(
             bad("1 1 udp 1 1.2.3.4 99999 typ host"),
             Error::Value(Reason::Invalid("candidate port"))

@@ -127,8 +127,12 @@ impl fmt::Display for Fingerprint {
             if i > 0 {
                 buf.push(':');
             }
-            buf.push(char::from(HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0')));
-            buf.push(char::from(HEX.get(usize::from(b & 0xf)).copied().unwrap_or(b'0')));
+            buf.push(char::from(
+                HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0'),
+            ));
+            buf.push(char::from(
+                HEX.get(usize::from(b & 0xf)).copied().unwrap_or(b'0'),
+            ));
         }
         f.write_str(&buf)
     }
@@ -153,10 +157,25 @@ mod tests {
 
     #[test]
     fn rfc8122_5_malformed_fingerprints() {
-        assert_eq!(Fingerprint::parse("sha-256"), Err(Reason::Missing("fingerprint value")));
-        assert_eq!(Fingerprint::parse("sha-256 AB:C"), Err(Reason::Invalid("fingerprint value")));
-        assert_eq!(Fingerprint::parse("sha-256 AB::CD"), Err(Reason::Invalid("fingerprint value")));
-        assert_eq!(Fingerprint::parse("sha-256 GG"), Err(Reason::Invalid("fingerprint value")));
-        assert_eq!(Fingerprint::parse("sha-256 AB x"), Err(Reason::Trailing("fingerprint value")));
+        assert_eq!(
+            Fingerprint::parse("sha-256"),
+            Err(Reason::Missing("fingerprint value"))
+        );
+        assert_eq!(
+            Fingerprint::parse("sha-256 AB:C"),
+            Err(Reason::Invalid("fingerprint value"))
+        );
+        assert_eq!(
+            Fingerprint::parse("sha-256 AB::CD"),
+            Err(Reason::Invalid("fingerprint value"))
+        );
+        assert_eq!(
+            Fingerprint::parse("sha-256 GG"),
+            Err(Reason::Invalid("fingerprint value"))
+        );
+        assert_eq!(
+            Fingerprint::parse("sha-256 AB x"),
+            Err(Reason::Trailing("fingerprint value"))
+        );
     }
 }

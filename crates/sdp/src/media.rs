@@ -284,7 +284,9 @@ impl Media {
 
     /// True if `a=rtcp-mux` is present.
     pub fn rtcp_mux(&self) -> bool {
-        self.attributes.iter().any(|a| matches!(a, Attribute::RtcpMux))
+        self.attributes
+            .iter()
+            .any(|a| matches!(a, Attribute::RtcpMux))
     }
 
     /// True if `a=rtcp-mux-only` is present.

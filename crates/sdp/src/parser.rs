@@ -47,7 +47,12 @@ impl<'a> Iterator for Lines<'a> {
                 continue;
             }
             self.last = number;
-            let fail = |reason| Some(Err(Error::Line { line: number, reason }));
+            let fail = |reason| {
+                Some(Err(Error::Line {
+                    line: number,
+                    reason,
+                }))
+            };
             let (kind, value) = match line.as_bytes() {
                 [kind, b'=', ..] => (*kind, line.get(2..).unwrap_or_default()),
                 _ => return fail(Reason::NotTypeValue),

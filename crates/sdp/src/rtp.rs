@@ -192,7 +192,8 @@ impl RtcpFb {
             &["nack", "ccm", "goog-remb", "transport-cc", "ack", "trr-int"],
         );
         let rest = t.rest();
-        let param = (!rest.is_empty()).then(|| intern(rest, &["pli", "fir", "tmmbr", "rpsi", "sli"]));
+        let param =
+            (!rest.is_empty()).then(|| intern(rest, &["pli", "fir", "tmmbr", "rpsi", "sli"]));
         Ok(RtcpFb {
             payload_type,
             kind,
@@ -342,10 +343,19 @@ mod tests {
         let m = RtpMap::parse("111 opus/48000/2").unwrap();
         assert_eq!(m.encoding_name, "opus");
         assert!(matches!(m.encoding_name, Cow::Borrowed(_)));
-        assert_eq!((m.payload_type, m.clock_rate, m.channels), (111, 48000, Some(2)));
+        assert_eq!(
+            (m.payload_type, m.clock_rate, m.channels),
+            (111, 48000, Some(2))
+        );
         assert_eq!(m.to_string(), "111 opus/48000/2");
-        assert_eq!(RtpMap::parse("96 VP8"), Err(Reason::Missing("rtpmap clock rate")));
-        assert_eq!(RtpMap::parse("300 VP8/90000"), Err(Reason::Invalid("rtpmap payload type")));
+        assert_eq!(
+            RtpMap::parse("96 VP8"),
+            Err(Reason::Missing("rtpmap clock rate"))
+        );
+        assert_eq!(
+            RtpMap::parse("300 VP8/90000"),
+            Err(Reason::Invalid("rtpmap payload type"))
+        );
         assert_eq!(
             RtpMap::parse("96 VP8/90000/1/2"),
             Err(Reason::Trailing("rtpmap encoding parameters"))
@@ -354,8 +364,10 @@ mod tests {
 
     #[test]
     fn rfc8866_6_15_fmtp() {
-        let f = Fmtp::parse("102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f")
-            .unwrap();
+        let f = Fmtp::parse(
+            "102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f",
+        )
+        .unwrap();
         assert_eq!(f.param("packetization-mode"), Some("1"));
         assert_eq!(f.params().count(), 3);
         let rtx = Fmtp::from_pairs(97, [("apt", "96")]);
@@ -378,7 +390,10 @@ mod tests {
         assert_eq!(e.direction, Some(Direction::RecvOnly));
         assert_eq!(e.attributes.as_deref(), Some("attr1 attr2"));
         assert_eq!(e.to_string(), "3/recvonly urn:example:ext attr1 attr2");
-        assert_eq!(Extmap::parse("3/up urn:x"), Err(Reason::Invalid("extmap direction")));
+        assert_eq!(
+            Extmap::parse("3/up urn:x"),
+            Err(Reason::Invalid("extmap direction"))
+        );
     }
 
     #[test]

@@ -48,7 +48,10 @@ impl Origin {
         let mut t = Tokens::new(value);
         let username = t.expect("origin username")?.to_owned();
         let session_id = number(t.expect("origin session id")?, "origin session id")?;
-        let session_version = number(t.expect("origin session version")?, "origin session version")?;
+        let session_version = number(
+            t.expect("origin session version")?,
+            "origin session version",
+        )?;
         let network_type = intern(t.expect("origin network type")?, &["IN"]);
         let address_type = AddressType::from_token(t.expect("origin address type")?);
         let address = Address::from_token(t.expect("origin address")?);
@@ -222,7 +225,12 @@ impl SessionDescription {
     /// Serializes with `\r\n` line endings (same as `to_string()`, with a pre-sized buffer).
     pub fn serialize(&self) -> String {
         use fmt::Write;
-        let estimate = 256 + self.media.iter().map(|m| 64 + 48 * m.attributes.len()).sum::<usize>();
+        let estimate = 256
+            + self
+                .media
+                .iter()
+                .map(|m| 64 + 48 * m.attributes.len())
+                .sum::<usize>();
         let mut out = String::with_capacity(estimate);
         // Writing to a String cannot fail.
         let _ = write!(out, "{self}");
@@ -256,7 +264,9 @@ impl SessionDescription {
 
     /// True if `a=ice-lite` is present (RFC 8839 section 5.3).
     pub fn ice_lite(&self) -> bool {
-        self.attributes.iter().any(|a| matches!(a, Attribute::IceLite))
+        self.attributes
+            .iter()
+            .any(|a| matches!(a, Attribute::IceLite))
     }
 }
 

@@ -68,8 +68,8 @@ impl Rid {
     pub(crate) fn parse(value: &str) -> Result<Rid, Reason> {
         let mut t = Tokens::new(value);
         let id = t.expect("rid id")?.to_owned();
-        let direction =
-            RidDirection::parse(t.expect("rid direction")?).ok_or(Reason::Invalid("rid direction"))?;
+        let direction = RidDirection::parse(t.expect("rid direction")?)
+            .ok_or(Reason::Invalid("rid direction"))?;
         let params = t.next();
         t.finish("rid parameters")?;
         let mut rid = Rid::new(id, direction);
@@ -241,11 +241,17 @@ mod tests {
         let r = Rid::parse("1 send pt=97,98;max-width=1280;max-height=720").unwrap();
         assert_eq!(r.payload_types, [97, 98]);
         assert_eq!(r.restriction("max-width"), Some("1280"));
-        assert_eq!(r.to_string(), "1 send pt=97,98;max-width=1280;max-height=720");
+        assert_eq!(
+            r.to_string(),
+            "1 send pt=97,98;max-width=1280;max-height=720"
+        );
         let bare = Rid::parse("h recv").unwrap();
         assert_eq!(bare, Rid::new("h", RidDirection::Recv));
         assert_eq!(bare.to_string(), "h recv");
-        assert_eq!(Rid::parse("q send max-fps=30").unwrap().to_string(), "q send max-fps=30");
+        assert_eq!(
+            Rid::parse("q send max-fps=30").unwrap().to_string(),
+            "q send max-fps=30"
+        );
         assert_eq!(Rid::parse("h up"), Err(Reason::Invalid("rid direction")));
         assert_eq!(
             Rid::parse("h send max-fps=30;pt=96"),
@@ -262,12 +268,21 @@ mod tests {
         assert_eq!(sc.recv[0][0].rid, "c");
         assert_eq!(sc.to_string(), "send 1,~4;2;3 recv c");
         // Either direction may come first; output puts send first.
-        assert_eq!(Simulcast::parse("recv c send a").unwrap().to_string(), "send a recv c");
+        assert_eq!(
+            Simulcast::parse("recv c send a").unwrap().to_string(),
+            "send a recv c"
+        );
         assert_eq!(
             Simulcast::parse("send a send b"),
             Err(Reason::Invalid("simulcast: direction repeated"))
         );
-        assert_eq!(Simulcast::parse("send a;;b"), Err(Reason::Invalid("simulcast rid")));
-        assert_eq!(Simulcast::parse(""), Err(Reason::Missing("simulcast direction")));
+        assert_eq!(
+            Simulcast::parse("send a;;b"),
+            Err(Reason::Invalid("simulcast rid"))
+        );
+        assert_eq!(
+            Simulcast::parse(""),
+            Err(Reason::Missing("simulcast direction"))
+        );
     }
 }

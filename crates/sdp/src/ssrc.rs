@@ -71,7 +71,10 @@ pub struct SsrcGroup {
 impl SsrcGroup {
     pub(crate) fn parse(value: &str) -> Result<SsrcGroup, Reason> {
         let mut t = Tokens::new(value);
-        let semantics = intern(t.expect("ssrc-group semantics")?, &["FID", "SIM", "FEC", "FEC-FR"]);
+        let semantics = intern(
+            t.expect("ssrc-group semantics")?,
+            &["FID", "SIM", "FEC", "FEC-FR"],
+        );
         let ssrcs = t
             .map(|s| number(s, "ssrc-group ssrc id"))
             .collect::<Result<_, _>>()?;
@@ -133,7 +136,10 @@ mod tests {
         assert_eq!(s.to_string(), "3800166472 msid:809be057 ed191d2e");
         assert_eq!(Ssrc::cname(1, "x").to_string(), "1 cname:x");
         assert_eq!(Ssrc::parse("1"), Err(Reason::Missing("ssrc attribute")));
-        assert_eq!(Ssrc::parse("4294967296 cname:x"), Err(Reason::Invalid("ssrc id")));
+        assert_eq!(
+            Ssrc::parse("4294967296 cname:x"),
+            Err(Reason::Invalid("ssrc id"))
+        );
     }
 
     #[test]

@@ -1,7 +1,12 @@
 //! Property tests: every valid model survives serialize-then-parse unchanged (RFC 8866 section 5
 //! grammar as this crate writes it), and no input string makes the parser panic.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -167,10 +172,13 @@ fn rid() -> impl Strategy<Value = Rid> {
 }
 
 fn simulcast() -> impl Strategy<Value = Simulcast> {
-    let sc_rid = ("[A-Za-z0-9_-]{1,6}", any::<bool>()).prop_map(|(rid, paused)| SimulcastRid { rid, paused });
+    let sc_rid = ("[A-Za-z0-9_-]{1,6}", any::<bool>())
+        .prop_map(|(rid, paused)| SimulcastRid { rid, paused });
     let list = vec(vec(sc_rid, 1..3), 0..3);
     (list.clone(), list)
-        .prop_filter("one direction at least", |(s, r)| !s.is_empty() || !r.is_empty())
+        .prop_filter("one direction at least", |(s, r)| {
+            !s.is_empty() || !r.is_empty()
+        })
         .prop_map(|(send, recv)| Simulcast { send, recv })
 }
 
@@ -200,28 +208,64 @@ fn attribute() -> impl Strategy<Value = Attribute> {
         Just(Attribute::RtcpMux),
         Just(Attribute::RtcpMuxOnly),
         Just(Attribute::RtcpRsize),
-        (any::<u8>(), cow("[A-Za-z0-9_.+-]{1,10}"), any::<u32>(), option::of(any::<u16>())).prop_map(
-            |(payload_type, encoding_name, clock_rate, channels)| {
-                Attribute::RtpMap(RtpMap { payload_type, encoding_name, clock_rate, channels })
-            }
+        (
+            any::<u8>(),
+            cow("[A-Za-z0-9_.+-]{1,10}"),
+            any::<u32>(),
+            option::of(any::<u16>())
+        )
+            .prop_map(|(payload_type, encoding_name, clock_rate, channels)| {
+                Attribute::RtpMap(RtpMap {
+                    payload_type,
+                    encoding_name,
+                    clock_rate,
+                    channels,
+                })
+            }),
+        (any::<u8>(), prop_oneof![Just(String::new()), tail()]).prop_map(
+            |(payload_type, params)| Attribute::Fmtp(Fmtp {
+                payload_type,
+                params
+            })
         ),
-        (any::<u8>(), prop_oneof![Just(String::new()), tail()])
-            .prop_map(|(payload_type, params)| Attribute::Fmtp(Fmtp { payload_type, params })),
-        (option::of(any::<u8>()), cow(token()), option::of(cow(tail()))).prop_map(
-            |(payload_type, kind, param)| Attribute::RtcpFb(RtcpFb { payload_type, kind, param })
-        ),
-        (any::<u16>(), option::of(direction()), cow(token()), option::of(tail())).prop_map(
-            |(id, direction, uri, attributes)| {
-                Attribute::Extmap(Extmap { id, direction, uri, attributes })
-            }
-        ),
+        (
+            option::of(any::<u8>()),
+            cow(token()),
+            option::of(cow(tail()))
+        )
+            .prop_map(|(payload_type, kind, param)| Attribute::RtcpFb(RtcpFb {
+                payload_type,
+                kind,
+                param
+            })),
+        (
+            any::<u16>(),
+            option::of(direction()),
+            cow(token()),
+            option::of(tail())
+        )
+            .prop_map(|(id, direction, uri, attributes)| {
+                Attribute::Extmap(Extmap {
+                    id,
+                    direction,
+                    uri,
+                    attributes,
+                })
+            }),
         Just(Attribute::ExtmapAllowMixed),
-        (any::<u32>(), cow(token()), option::of(text()))
-            .prop_map(|(id, attribute, value)| Attribute::Ssrc(Ssrc { id, attribute, value })),
+        (any::<u32>(), cow(token()), option::of(text())).prop_map(|(id, attribute, value)| {
+            Attribute::Ssrc(Ssrc {
+                id,
+                attribute,
+                value,
+            })
+        }),
         (cow(token()), vec(any::<u32>(), 0..4))
             .prop_map(|(semantics, ssrcs)| Attribute::SsrcGroup(SsrcGroup { semantics, ssrcs })),
-        (token(), option::of(tail()))
-            .prop_map(|(stream_id, track_id)| Attribute::Msid(Msid { stream_id, track_id })),
+        (token(), option::of(tail())).prop_map(|(stream_id, track_id)| Attribute::Msid(Msid {
+            stream_id,
+            track_id
+        })),
         rid().prop_map(Attribute::Rid),
         simulcast().prop_map(Attribute::Simulcast),
         any::<u16>().prop_map(Attribute::SctpPort),
@@ -253,23 +297,51 @@ fn media() -> impl Strategy<Value = Media> {
         vec(attribute(), 0..12),
     )
         .prop_map(
-            |(kind, port, port_count, protocol, formats, title, connections, bandwidths, key, attributes)| {
-                Media { kind, port, port_count, protocol, formats, title, connections, bandwidths, key, attributes }
+            |(
+                kind,
+                port,
+                port_count,
+                protocol,
+                formats,
+                title,
+                connections,
+                bandwidths,
+                key,
+                attributes,
+            )| {
+                Media {
+                    kind,
+                    port,
+                    port_count,
+                    protocol,
+                    formats,
+                    title,
+                    connections,
+                    bandwidths,
+                    key,
+                    attributes,
+                }
             },
         )
 }
 
 fn session() -> impl Strategy<Value = SessionDescription> {
-    let origin = (token(), any::<u64>(), any::<u64>(), connection()).prop_map(|(username, id, version, c)| Origin {
-        username,
-        session_id: id,
-        session_version: version,
-        network_type: c.network_type,
-        address_type: c.address_type,
-        address: c.address,
-    });
-    let timing = (any::<u64>(), any::<u64>(), vec(text(), 0..2))
-        .prop_map(|(start, stop, repeats)| Timing { start, stop, repeats });
+    let origin = (token(), any::<u64>(), any::<u64>(), connection()).prop_map(
+        |(username, id, version, c)| Origin {
+            username,
+            session_id: id,
+            session_version: version,
+            network_type: c.network_type,
+            address_type: c.address_type,
+            address: c.address,
+        },
+    );
+    let timing =
+        (any::<u64>(), any::<u64>(), vec(text(), 0..2)).prop_map(|(start, stop, repeats)| Timing {
+            start,
+            stop,
+            repeats,
+        });
     let head = (
         origin,
         text(),
@@ -288,7 +360,10 @@ fn session() -> impl Strategy<Value = SessionDescription> {
         vec(media(), 0..4),
     );
     (head, rest).prop_map(
-        |((origin, name, information, uri, emails, phones, connection), (bandwidths, timings, time_zones, key, attributes, media))| {
+        |(
+            (origin, name, information, uri, emails, phones, connection),
+            (bandwidths, timings, time_zones, key, attributes, media),
+        )| {
             SessionDescription {
                 origin,
                 name,
@@ -311,13 +386,37 @@ fn session() -> impl Strategy<Value = SessionDescription> {
 /// SDP-shaped noise: lines with real type letters and attribute names, random values.
 fn sdp_like() -> impl Strategy<Value = String> {
     let line = prop_oneof![
-        (prop::sample::select(vec!["v=", "o=", "s=", "t=", "c=", "b=", "m=", "i=", "k=", "r=", "z=", "e=", "x="]), "[ -~]{0,30}")
+        (
+            prop::sample::select(vec![
+                "v=", "o=", "s=", "t=", "c=", "b=", "m=", "i=", "k=", "r=", "z=", "e=", "x="
+            ]),
+            "[ -~]{0,30}"
+        )
             .prop_map(|(p, v)| format!("{p}{v}")),
         (
             prop::sample::select(vec![
-                "candidate:", "rtpmap:", "fmtp:", "rtcp-fb:", "extmap:", "ssrc:", "ssrc-group:", "msid:", "rid:",
-                "simulcast:", "fingerprint:", "setup:", "group:", "mid:", "rtcp:", "sctp-port:", "ice-options:",
-                "rtcp-mux", "sendrecv", "max-message-size:", "connection:", "ice-ufrag:",
+                "candidate:",
+                "rtpmap:",
+                "fmtp:",
+                "rtcp-fb:",
+                "extmap:",
+                "ssrc:",
+                "ssrc-group:",
+                "msid:",
+                "rid:",
+                "simulcast:",
+                "fingerprint:",
+                "setup:",
+                "group:",
+                "mid:",
+                "rtcp:",
+                "sctp-port:",
+                "ice-options:",
+                "rtcp-mux",
+                "sendrecv",
+                "max-message-size:",
+                "connection:",
+                "ice-ufrag:",
             ]),
             "[ -~]{0,40}"
         )
@@ -348,7 +447,11 @@ fn mutated_sample() -> impl Strategy<Value = String> {
             let chars: Vec<char> = s.chars().collect();
             let i = at.index(chars.len() + 1);
             let j = (i + delete).min(chars.len());
-            s = chars[..i].iter().chain(insert.chars().collect::<Vec<_>>().iter()).chain(&chars[j..]).collect();
+            s = chars[..i]
+                .iter()
+                .chain(insert.chars().collect::<Vec<_>>().iter())
+                .chain(&chars[j..])
+                .collect();
         }
         s
     })

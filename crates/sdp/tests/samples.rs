@@ -2,7 +2,12 @@
 //! into tests/samples/: every one parses, serializes back byte-identical, and the typed model
 //! holds what the text says.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::PathBuf;
 
@@ -54,7 +59,11 @@ fn rfc8866_5_lf_only_line_endings_are_tolerated() {
 fn rfc8866_5_browser_samples_reparse_to_the_same_model() {
     for (name, text) in samples() {
         let sdp = SessionDescription::parse(&text).unwrap();
-        assert_eq!(SessionDescription::parse(&sdp.serialize()).unwrap(), sdp, "{name}");
+        assert_eq!(
+            SessionDescription::parse(&sdp.serialize()).unwrap(),
+            sdp,
+            "{name}"
+        );
     }
 }
 
@@ -64,7 +73,10 @@ fn rfc8866_5_browser_samples_have_no_typed_attribute_left_unknown() {
     let untyped = ["msid-semantic", "rtcp-xr"];
     for (name, text) in samples() {
         let sdp = SessionDescription::parse(&text).unwrap();
-        let all = sdp.attributes.iter().chain(sdp.media.iter().flat_map(|m| &m.attributes));
+        let all = sdp
+            .attributes
+            .iter()
+            .chain(sdp.media.iter().flat_map(|m| &m.attributes));
         for a in all {
             if let Attribute::Unknown { name: n, .. } = a {
                 assert!(untyped.contains(&n.as_str()), "{name}: a={n} not typed");
@@ -80,14 +92,20 @@ fn chromium_offer_av_dc_model() {
     assert_eq!(sdp.origin.session_version, 2);
     assert_eq!(sdp.bundle_group().unwrap().mids, ["0", "1", "2"]);
     assert!(sdp.extmap_allow_mixed());
-    assert_eq!(sdp.unknown_attribute("msid-semantic"), Some(Some(" WMS 809be057-b791-4bed-9dee-75828a2ff4a5")));
+    assert_eq!(
+        sdp.unknown_attribute("msid-semantic"),
+        Some(Some(" WMS 809be057-b791-4bed-9dee-75828a2ff4a5"))
+    );
     assert_eq!(sdp.media.len(), 3);
 
     let audio = sdp.media_by_mid("0").unwrap();
     assert_eq!(audio.kind, MediaKind::Audio);
     assert_eq!(audio.port, 40820);
     assert_eq!(audio.protocol, "UDP/TLS/RTP/SAVPF");
-    assert_eq!(audio.payload_types().collect::<Vec<_>>(), [111, 63, 9, 0, 8, 13, 110, 126]);
+    assert_eq!(
+        audio.payload_types().collect::<Vec<_>>(),
+        [111, 63, 9, 0, 8, 13, 110, 126]
+    );
     assert_eq!(audio.ice_ufrag(), Some("JHwh"));
     assert_eq!(audio.ice_pwd(), Some("E0dEGw/6J9RPLHpU4qvLDB9I"));
     assert_eq!(audio.ice_options().collect::<Vec<_>>(), ["trickle"]);
@@ -99,9 +117,15 @@ fn chromium_offer_av_dc_model() {
     assert_eq!(fp.hash, HashFunction::Sha256);
     assert_eq!(fp.value.len(), 32);
     let opus = audio.rtpmap(111).unwrap();
-    assert_eq!((&*opus.encoding_name, opus.clock_rate, opus.channels), ("opus", 48000, Some(2)));
+    assert_eq!(
+        (&*opus.encoding_name, opus.clock_rate, opus.channels),
+        ("opus", 48000, Some(2))
+    );
     assert_eq!(audio.fmtp(111).unwrap().param("useinbandfec"), Some("1"));
-    assert_eq!(audio.rtcp_fbs(111).map(|f| &*f.kind).collect::<Vec<_>>(), ["transport-cc"]);
+    assert_eq!(
+        audio.rtcp_fbs(111).map(|f| &*f.kind).collect::<Vec<_>>(),
+        ["transport-cc"]
+    );
     assert_eq!(audio.extmaps().count(), 4);
     let msid = audio.msids().next().unwrap();
     assert_eq!(msid.stream_id, "809be057-b791-4bed-9dee-75828a2ff4a5");
@@ -109,7 +133,10 @@ fn chromium_offer_av_dc_model() {
 
     let cands: Vec<_> = audio.candidates().collect();
     assert_eq!(cands.len(), 4);
-    assert_eq!(cands[0].socket_addr(), Some("10.99.0.1:40820".parse().unwrap()));
+    assert_eq!(
+        cands[0].socket_addr(),
+        Some("10.99.0.1:40820".parse().unwrap())
+    );
     assert_eq!(cands[0].generation, Some(0));
     assert_eq!(cands[0].network_id, Some(1));
     assert_eq!(cands[1].address, Address::Ip("fd99::1".parse().unwrap()));
@@ -142,7 +169,10 @@ fn rfc8839_5_1_chromium_mdns_candidates() {
         assert_eq!(c.socket_addr(), None);
         assert_eq!(c.network_cost, Some(999));
     }
-    assert_eq!(m.connections[0].address, Address::Ip("0.0.0.0".parse().unwrap()));
+    assert_eq!(
+        m.connections[0].address,
+        Address::Ip("0.0.0.0".parse().unwrap())
+    );
 }
 
 #[test]
@@ -150,7 +180,14 @@ fn rfc8122_5_aiortc_offers_several_fingerprints_and_end_of_candidates() {
     let sdp = sample("aiortc_offer_av_dc.sdp");
     for m in &sdp.media {
         let hashes: Vec<_> = m.fingerprints().map(|f| f.hash.clone()).collect();
-        assert_eq!(hashes, [HashFunction::Sha256, HashFunction::Sha384, HashFunction::Sha512]);
+        assert_eq!(
+            hashes,
+            [
+                HashFunction::Sha256,
+                HashFunction::Sha384,
+                HashFunction::Sha512
+            ]
+        );
         assert!(m.end_of_candidates());
         assert_eq!(m.candidates().next().unwrap().foundation.len(), 32);
     }
