@@ -266,7 +266,9 @@ impl<'a> Message<'a> {
                 AttributeType::MESSAGE_INTEGRITY_SHA256 if message.integrity_sha256.is_none() => {
                     check_truncation(len).map_err(|_| bad_len)?;
                     message.integrity_sha256 = Some(offset);
-                    message.protected_end = next;
+                    // After MESSAGE-INTEGRITY the protected part has already ended: whatever
+                    // sits between the two is ignored (RFC 8489 §14.5).
+                    message.protected_end = message.protected_end.min(next);
                 }
                 AttributeType::FINGERPRINT => {
                     if len != 4 {

@@ -168,6 +168,33 @@ fn rfc8489_14_5_receiver_ignores_attributes_after_message_integrity() {
 }
 
 #[test]
+fn rfc8489_14_5_attributes_between_message_integrity_and_sha256_are_ignored() {
+    let mut out = Vec::new();
+    let mut b = builder(&mut out);
+    b.add(&Attribute::Username("u")).unwrap();
+    b.add_message_integrity(&key()).unwrap();
+    // Not covered by MESSAGE-INTEGRITY: ignored even though MESSAGE-INTEGRITY-SHA256 follows.
+    append_raw(&mut out, AttributeType::USE_CANDIDATE.0, &[]);
+    append_raw(
+        &mut out,
+        AttributeType::MESSAGE_INTEGRITY_SHA256.0,
+        &[0; 32],
+    );
+    let msg = Message::parse(&out).unwrap();
+    assert!(!msg.use_candidate());
+    let types: Vec<_> = msg.attributes().map(|a| a.attribute_type).collect();
+    assert_eq!(
+        types,
+        [
+            AttributeType::USERNAME,
+            AttributeType::MESSAGE_INTEGRITY,
+            AttributeType::MESSAGE_INTEGRITY_SHA256
+        ]
+    );
+    msg.verify_message_integrity(&key()).unwrap();
+}
+
+#[test]
 fn rfc8489_14_6_receiver_ignores_message_integrity_after_sha256() {
     let mut out = Vec::new();
     let mut b = builder(&mut out);
