@@ -177,13 +177,19 @@ impl fmt::Display for AttributeType {
     }
 }
 
-/// The upper bounds RFC 8489 puts on text attributes, in bytes.
+/// The bounds RFC 8489 puts on text attributes. Encoding follows the RFC 8489 limits; decoding
+/// accepts the longer values RFC 5389 allowed, as RFC 8489 requires for compatibility.
 mod limit {
-    /// USERNAME: "MUST contain a UTF-8-encoded sequence of fewer than 509 bytes" (RFC 8489 §14.3;
-    /// RFC 5389 said 513, which we accept).
-    pub const USERNAME: usize = 513;
-    /// REALM, NONCE, SOFTWARE, ERROR-CODE reason: fewer than 128 characters, at most 763 bytes.
-    pub const TEXT_763: usize = 763;
+    /// USERNAME: "MUST contain a UTF-8-encoded sequence of fewer than 509 bytes" (RFC 8489
+    /// §14.3).
+    pub const USERNAME_ENCODE: usize = 508;
+    /// REALM, NONCE, SOFTWARE and the ERROR-CODE reason phrase: "fewer than 128 characters"
+    /// (RFC 8489 §14.8-§14.10, §14.14). 127 characters are at most 508 bytes of UTF-8, within the
+    /// 509 bytes the RFC allows when encoding.
+    pub const TEXT_ENCODE_CHARS: usize = 127;
+    /// USERNAME, REALM, NONCE, SOFTWARE, reason phrase: "MUST be able to parse ... 763 or fewer
+    /// octets to be compatible with RFC 5389" (RFC 8489 §14.3, §14.8-§14.10, §14.14).
+    pub const TEXT_DECODE: usize = 763;
     /// ALTERNATE-DOMAIN: a DNS name, at most 255 bytes (RFC 8489 §14.16).
     pub const DOMAIN: usize = 255;
 }
@@ -498,10 +504,10 @@ impl<'a> Attribute<'a> {
             T::XOR_MAPPED_ADDRESS => Self::XorMappedAddress(xor(value)?),
             T::XOR_PEER_ADDRESS => Self::XorPeerAddress(xor(value)?),
             T::XOR_RELAYED_ADDRESS => Self::XorRelayedAddress(xor(value)?),
-            T::USERNAME => Self::Username(text(attribute, value, limit::USERNAME)?),
-            T::REALM => Self::Realm(text(attribute, value, limit::TEXT_763)?),
-            T::NONCE => Self::Nonce(text(attribute, value, limit::TEXT_763)?),
-            T::SOFTWARE => Self::Software(text(attribute, value, limit::TEXT_763)?),
+            T::USERNAME => Self::Username(text(attribute, value, limit::TEXT_DECODE)?),
+            T::REALM => Self::Realm(text(attribute, value, limit::TEXT_DECODE)?),
+            T::NONCE => Self::Nonce(text(attribute, value, limit::TEXT_DECODE)?),
+            T::SOFTWARE => Self::Software(text(attribute, value, limit::TEXT_DECODE)?),
             T::ALTERNATE_DOMAIN => Self::AlternateDomain(text(attribute, value, limit::DOMAIN)?),
             T::USERHASH => Self::Userhash(value.try_into().map_err(|_| bad_len)?),
             T::MESSAGE_INTEGRITY => Self::MessageIntegrity(value.try_into().map_err(|_| bad_len)?),
@@ -520,7 +526,7 @@ impl<'a> Attribute<'a> {
                 }
                 Self::ErrorCode(ErrorCode {
                     code,
-                    reason: text(attribute, reason, limit::TEXT_763)?,
+                    reason: text(attribute, reason, limit::TEXT_DECODE)?,
                 })
             }
             T::PASSWORD_ALGORITHMS => {
@@ -591,6 +597,18 @@ impl<'a> Attribute<'a> {
             out.extend_from_slice(s.as_bytes());
             Ok(())
         };
+        let checked_chars = |out: &mut Vec<u8>, s: &str| {
+            let chars = s.chars().count();
+            if chars > limit::TEXT_ENCODE_CHARS {
+                return Err(Error::AttributeLimit {
+                    attribute,
+                    len: chars,
+                    max: limit::TEXT_ENCODE_CHARS,
+                });
+            }
+            out.extend_from_slice(s.as_bytes());
+            Ok(())
+        };
         match *self {
             Self::MappedAddress(addr) | Self::AlternateServer(addr) => {
                 encode_address(out, addr, None);
@@ -598,10 +616,8 @@ impl<'a> Attribute<'a> {
             Self::XorMappedAddress(addr)
             | Self::XorPeerAddress(addr)
             | Self::XorRelayedAddress(addr) => encode_address(out, addr, Some(transaction_id)),
-            Self::Username(s) => checked_text(out, s, limit::USERNAME)?,
-            Self::Realm(s) | Self::Nonce(s) | Self::Software(s) => {
-                checked_text(out, s, limit::TEXT_763)?;
-            }
+            Self::Username(s) => checked_text(out, s, limit::USERNAME_ENCODE)?,
+            Self::Realm(s) | Self::Nonce(s) | Self::Software(s) => checked_chars(out, s)?,
             Self::AlternateDomain(s) => checked_text(out, s, limit::DOMAIN)?,
             Self::Userhash(hash) => out.extend_from_slice(hash),
             Self::MessageIntegrity(_) | Self::MessageIntegritySha256(_) | Self::Fingerprint(_) => {
@@ -614,7 +630,7 @@ impl<'a> Attribute<'a> {
                 }
                 // class and number both fit in a byte once range-checked.
                 out.extend_from_slice(&[0, 0, class as u8, number as u8]);
-                checked_text(out, reason, limit::TEXT_763)?;
+                checked_chars(out, reason)?;
             }
             Self::PasswordAlgorithms(list) => {
                 for algorithm in list.iter() {

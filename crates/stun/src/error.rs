@@ -82,14 +82,17 @@ pub enum Error {
     /// field can describe.
     #[error("attribute {0} does not fit in a STUN message")]
     TooLong(AttributeType),
-    /// An attribute is longer than its RFC limit (e.g. USERNAME above 513 bytes).
-    #[error("attribute {attribute} is {len} bytes, above its limit of {max}")]
+    /// An attribute is longer than its RFC limit: when building, USERNAME of 509 bytes or more,
+    /// or REALM, NONCE, SOFTWARE or a reason phrase of 128 characters or more; when decoding,
+    /// any of these above 763 bytes (RFC 8489 §14.3, §14.8-§14.10, §14.14).
+    #[error("attribute {attribute} is {len} long, above its limit of {max}")]
     AttributeLimit {
         /// The attribute.
         attribute: AttributeType,
-        /// Its length.
+        /// Its length: in characters for the 128-character limit of REALM, NONCE, SOFTWARE and
+        /// the reason phrase when building, in bytes otherwise.
         len: usize,
-        /// The RFC limit.
+        /// The RFC limit, in the same unit.
         max: usize,
     },
     /// Only MESSAGE-INTEGRITY-SHA256 and FINGERPRINT may follow MESSAGE-INTEGRITY, and only

@@ -375,21 +375,75 @@ fn rfc8489_14_8_error_code_values_are_checked() {
 
 #[test]
 fn rfc8489_14_3_username_limit() {
-    let long = "u".repeat(514);
+    // Encoding: "fewer than 509 bytes".
+    let long = "u".repeat(800);
     let mut out = Vec::new();
     let mut b = builder(&mut out);
     assert_eq!(
-        b.add(&Attribute::Username(&long)),
+        b.add(&Attribute::Username(&long[..509])),
         Err(Error::AttributeLimit {
             attribute: AttributeType::USERNAME,
-            len: 514,
-            max: 513
+            len: 509,
+            max: 508
         })
     );
-    b.add(&Attribute::Username(&long[..513])).unwrap();
+    b.add(&Attribute::Username(&long[..508])).unwrap();
     assert_eq!(
         Message::parse(&out).unwrap().username(),
-        Some(Ok(&long[..513]))
+        Some(Ok(&long[..508]))
+    );
+    // Decoding: up to 763 bytes, for RFC 5389 peers.
+    for (len, ok) in [(763, true), (764, false)] {
+        let mut b = builder(&mut out);
+        b.add_raw(AttributeType::USERNAME, &long.as_bytes()[..len])
+            .unwrap();
+        let got = Message::parse(&out).unwrap().username().unwrap();
+        if ok {
+            assert_eq!(got, Ok(&long[..len]));
+        } else {
+            assert_eq!(
+                got,
+                Err(Error::AttributeLimit {
+                    attribute: AttributeType::USERNAME,
+                    len,
+                    max: 763
+                })
+            );
+        }
+    }
+}
+
+#[test]
+fn rfc8489_14_9_14_10_14_14_text_attributes_fewer_than_128_characters() {
+    let mut out = Vec::new();
+    // 127 characters of 4-byte UTF-8 (508 bytes) encode; a 128th character does not.
+    let crabs = "\u{1F980}".repeat(128);
+    let mut b = builder(&mut out);
+    b.add(&Attribute::Software(&crabs[..127 * 4])).unwrap();
+    for attribute in [
+        Attribute::Software(&crabs),
+        Attribute::Realm(&crabs),
+        Attribute::Nonce(&crabs),
+        Attribute::ErrorCode(ErrorCode::new(400, &crabs)),
+    ] {
+        assert_eq!(
+            b.add(&attribute),
+            Err(Error::AttributeLimit {
+                attribute: attribute.attribute_type(),
+                len: 128,
+                max: 127
+            })
+        );
+    }
+    // A 512-byte RFC 5389-style SOFTWARE still decodes.
+    let mut b = builder(&mut out);
+    b.add_raw(AttributeType::SOFTWARE, &crabs.as_bytes()[..512])
+        .unwrap();
+    assert_eq!(
+        Message::parse(&out)
+            .unwrap()
+            .decode(AttributeType::SOFTWARE),
+        Some(Ok(Attribute::Software(&crabs[..512])))
     );
 }
 
