@@ -85,6 +85,7 @@ mod nodes;
 pub mod pair;
 mod rng;
 mod stun_server;
+mod turn_server;
 
 use std::net::SocketAddr;
 use std::sync::OnceLock;
@@ -97,6 +98,7 @@ pub use network::{
 };
 pub use nodes::{Echo, Probe};
 pub use stun_server::StunServer;
+pub use turn_server::{TurnServer, TurnServerStats};
 
 /// One UDP datagram with its addresses.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
