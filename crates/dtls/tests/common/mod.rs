@@ -92,3 +92,81 @@ impl Endpoint for Node {
         self.drain(now);
     }
 }
+
+/// A lock-step loop over two endpoints with a virtual clock and a datagram filter, for
+/// scenarios that need to drop chosen datagrams (netsim's links drop at random).
+pub struct Lockstep {
+    pub client: Node,
+    pub server: Node,
+    pub now: Instant,
+    /// Datagrams each side sent so far (client, server).
+    pub sent: (usize, usize),
+    pub max_datagram: usize,
+}
+
+impl Lockstep {
+    pub fn new(client: Dtls, server: Dtls) -> Self {
+        Self {
+            client: Node::new(client),
+            server: Node::new(server),
+            now: sansrtc_netsim::epoch(),
+            sent: (0, 0),
+            max_datagram: 0,
+        }
+    }
+
+    /// Runs until both are connected, one failed, or `limit` of virtual time passed.
+    /// `keep(from_client, index, datagram)` decides whether a datagram is delivered.
+    pub fn run(
+        &mut self,
+        limit: std::time::Duration,
+        mut keep: impl FnMut(bool, usize, &[u8]) -> bool,
+    ) -> bool {
+        let end = self.now + limit;
+        let mut buf = Vec::new();
+        loop {
+            let mut moved = false;
+            while let Some(n) = self.client.poll_transmit(self.now, &mut buf) {
+                self.max_datagram = self.max_datagram.max(n);
+                let i = self.sent.0;
+                self.sent.0 += 1;
+                if keep(true, i, &buf[..n]) {
+                    let d = buf[..n].to_vec();
+                    self.server.handle_datagram(self.now, &d);
+                }
+                moved = true;
+            }
+            while let Some(n) = self.server.poll_transmit(self.now, &mut buf) {
+                self.max_datagram = self.max_datagram.max(n);
+                let i = self.sent.1;
+                self.sent.1 += 1;
+                if keep(false, i, &buf[..n]) {
+                    let d = buf[..n].to_vec();
+                    self.client.handle_datagram(self.now, &d);
+                }
+                moved = true;
+            }
+            if self.client.connected() && self.server.connected() {
+                return true;
+            }
+            if self.client.dtls.error().is_some() || self.server.dtls.error().is_some() {
+                return false;
+            }
+            if moved {
+                continue;
+            }
+            let next = [self.client.poll_timeout(), self.server.poll_timeout()]
+                .into_iter()
+                .flatten()
+                .min();
+            match next {
+                Some(t) if t <= end => {
+                    self.now = self.now.max(t);
+                    self.client.handle_timeout(self.now);
+                    self.server.handle_timeout(self.now);
+                }
+                _ => return false,
+            }
+        }
+    }
+}
