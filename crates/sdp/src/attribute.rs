@@ -201,6 +201,9 @@ impl Attribute {
         if name.is_empty() {
             return Err(Reason::EmptyAttributeName);
         }
+        if !name.bytes().all(is_token_char) {
+            return Err(Reason::Invalid("attribute name"));
+        }
         let attribute = match name {
             "candidate" => {
                 Attribute::Candidate(Candidate::parse_value(required(value, "candidate")?)?)
@@ -255,6 +258,30 @@ impl Attribute {
         };
         Ok(attribute)
     }
+}
+
+/// `token-char` of RFC 8866 section 9: the characters an attribute name (`att-field`) may use.
+fn is_token_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'{'
+                | b'|'
+                | b'}'
+                | b'~'
+        )
 }
 
 /// A value attribute must have `:<value>`.
@@ -357,6 +384,16 @@ mod tests {
         );
         assert_eq!(Attribute::parse("mid"), Err(Reason::Missing("mid")));
         assert_eq!(Attribute::parse(":x"), Err(Reason::EmptyAttributeName));
+        // att-field is a token (RFC 8866 section 9): no SP, no `=`.
+        assert_eq!(
+            Attribute::parse("a=b:c"),
+            Err(Reason::Invalid("attribute name"))
+        );
+        assert_eq!(
+            Attribute::parse("x y:z"),
+            Err(Reason::Invalid("attribute name"))
+        );
+        assert!(Attribute::parse("x-Goog.flag~1:anything at all").is_ok());
         assert_eq!(
             Attribute::parse("sendonly"),
             Ok(Attribute::Direction(Direction::SendOnly))
