@@ -60,6 +60,9 @@ pub enum Error {
     /// No free stream identifier for a new data channel.
     #[error("no free stream identifier")]
     NoFreeStream,
+    /// The peer does not support stream reset (RFC 6525), so streams cannot be reset.
+    #[error("the peer does not support stream reset")]
+    ResetNotSupported,
     /// The data channel id is already in use.
     #[error("data channel id {0} is already in use")]
     ChannelIdInUse(u16),

@@ -207,7 +207,7 @@ fn heartbeat_info(v: &[u8]) -> Result<&[u8], Error> {
 }
 
 /// Writes a HEARTBEAT or HEARTBEAT ACK chunk carrying `info`.
-pub(crate) fn write_heartbeat(buf: &mut Vec<u8>, chunk_type: u8, info: &[u8]) {
+pub fn write_heartbeat(buf: &mut Vec<u8>, chunk_type: u8, info: &[u8]) {
     let start = super::begin_chunk(buf, chunk_type, 0);
     super::write_param(buf, 1, info);
     super::end_chunk(buf, start);

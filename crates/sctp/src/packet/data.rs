@@ -4,8 +4,8 @@
 use super::{ChunkType, be16, be32, begin_chunk};
 use crate::Error;
 
-/// Flag bits shared by DATA and I-DATA.
-pub(crate) mod flags {
+/// Flag bits shared by DATA and I-DATA (RFC 9260 §3.3.1, RFC 8260 §2.1, RFC 7053).
+pub mod data_flags {
     /// E: last fragment.
     pub const END: u8 = 0x01;
     /// B: first fragment.
@@ -56,15 +56,15 @@ impl<'a> DataChunk<'a> {
     }
     /// B bit: first fragment of a message.
     pub fn is_begin(&self) -> bool {
-        self.flags & flags::BEGIN != 0
+        self.flags & data_flags::BEGIN != 0
     }
     /// E bit: last fragment of a message.
     pub fn is_end(&self) -> bool {
-        self.flags & flags::END != 0
+        self.flags & data_flags::END != 0
     }
     /// U bit: unordered message.
     pub fn is_unordered(&self) -> bool {
-        self.flags & flags::UNORDERED != 0
+        self.flags & data_flags::UNORDERED != 0
     }
 }
 
@@ -100,6 +100,22 @@ impl<'a> IDataChunk<'a> {
             flags,
             payload,
         })
+    }
+    /// B bit: first fragment of a message.
+    pub fn is_begin(&self) -> bool {
+        self.flags & data_flags::BEGIN != 0
+    }
+    /// E bit: last fragment of a message.
+    pub fn is_end(&self) -> bool {
+        self.flags & data_flags::END != 0
+    }
+    /// U bit: unordered message.
+    pub fn is_unordered(&self) -> bool {
+        self.flags & data_flags::UNORDERED != 0
+    }
+    /// The fragment sequence number (0 for the first fragment, whose field carries the PPID).
+    pub fn fsn(&self) -> u32 {
+        if self.is_begin() { 0 } else { self.ppid_or_fsn }
     }
 }
 

@@ -17,11 +17,14 @@ mod param;
 mod reconfig;
 mod sack;
 
-pub use chunk::{Chunk, ChunkType, RawChunk, UnknownChunkAction};
-pub use data::{DataChunk, IDataChunk, write_data_header, write_idata_header};
+pub use chunk::{Chunk, ChunkType, RawChunk, UnknownChunkAction, write_heartbeat};
+pub use data::{
+    DATA_HEADER_LEN, DataChunk, IDATA_HEADER_LEN, IDataChunk, data_flags, write_data_header,
+    write_idata_header,
+};
 pub use error_cause::{ErrorCause, ErrorCauses, cause_code};
 pub use forward_tsn::{ForwardTsn, IForwardTsn, write_forward_tsn, write_iforward_tsn};
-pub use init::{Init, write_init};
+pub use init::{Init, InitFields, write_init};
 pub use param::{Param, Params, UnknownParamAction, param_type};
 pub use reconfig::{
     ReConfig, ReconfigParam, ReconfigResult, write_outgoing_reset, write_reconfig_response,
