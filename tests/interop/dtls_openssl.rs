@@ -4,7 +4,12 @@
 //! master secret (OpenSSL's `-keylogfile`), and refusal of a wrong fingerprint.
 //!
 //! Run by tests/interop/run.sh: `cargo test -p sansrtc-tests --features interop --test dtls_openssl`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, UdpSocket};
@@ -31,24 +36,62 @@ struct OpensslIdentity {
 }
 
 fn openssl_identity(name: &str) -> OpensslIdentity {
-    let dir = std::env::temp_dir().join(format!("sansrtc-dtls-interop-{}-{name}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "sansrtc-dtls-interop-{}-{name}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let cert = dir.join("cert.pem");
     let key = dir.join("key.pem");
     let der = dir.join("cert.der");
-    run_ok(Command::new("openssl").args(["req", "-x509", "-newkey", "ec", "-pkeyopt",
-        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "30", "-subj"])
-        .arg(format!("/CN=interop-{name}")).arg("-keyout").arg(&key).arg("-out").arg(&cert));
-    run_ok(Command::new("openssl").args(["x509", "-outform", "DER", "-in"]).arg(&cert).arg("-out").arg(&der));
+    run_ok(
+        Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-days",
+                "30",
+                "-subj",
+            ])
+            .arg(format!("/CN=interop-{name}"))
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert),
+    );
+    run_ok(
+        Command::new("openssl")
+            .args(["x509", "-outform", "DER", "-in"])
+            .arg(&cert)
+            .arg("-out")
+            .arg(&der),
+    );
     let der = std::fs::read(der).unwrap();
-    let fingerprint =
-        Fingerprint::of(&sansrtc_crypto::default_provider(), FingerprintAlgorithm::Sha256, &der);
-    OpensslIdentity { dir, cert, key, fingerprint }
+    let fingerprint = Fingerprint::of(
+        &sansrtc_crypto::default_provider(),
+        FingerprintAlgorithm::Sha256,
+        &der,
+    );
+    OpensslIdentity {
+        dir,
+        cert,
+        key,
+        fingerprint,
+    }
 }
 
 fn run_ok(cmd: &mut Command) {
     let out = cmd.output().expect("openssl runs");
-    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A running `openssl s_server` / `s_client` whose output lines are collected.
@@ -60,7 +103,9 @@ struct Openssl {
 
 impl Openssl {
     fn spawn(mut cmd: Command) -> Self {
-        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("openssl starts");
         let lines = Arc::new(Mutex::new(Vec::new()));
         for stream in [
@@ -76,7 +121,11 @@ impl Openssl {
             });
         }
         let stdin = child.stdin.take();
-        Self { child, stdin, lines }
+        Self {
+            child,
+            stdin,
+            lines,
+        }
     }
 
     fn output(&self) -> String {
@@ -86,7 +135,13 @@ impl Openssl {
     fn wait_for(&self, needle: &str, limit: Duration) -> Option<String> {
         let start = Instant::now();
         while start.elapsed() < limit {
-            if let Some(l) = self.lines.lock().unwrap().iter().find(|l| l.contains(needle)) {
+            if let Some(l) = self
+                .lines
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|l| l.contains(needle))
+            {
                 return Some(l.clone());
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -103,7 +158,9 @@ impl Openssl {
 
     /// The hex after `Keying material: `.
     fn keying_material(&self) -> Vec<u8> {
-        let line = self.wait_for("Keying material:", LIMIT).expect("openssl printed keying material");
+        let line = self
+            .wait_for("Keying material:", LIMIT)
+            .expect("openssl printed keying material");
         hex::decode(line.split("Keying material:").nth(1).unwrap().trim()).unwrap()
     }
 }
@@ -116,10 +173,19 @@ impl Drop for Openssl {
 }
 
 fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
-fn our_endpoint(role: Role, remote: Fingerprint, seed: u64, tweak: impl FnOnce(&mut Config)) -> Dtls {
+fn our_endpoint(
+    role: Role,
+    remote: Fingerprint,
+    seed: u64,
+    tweak: impl FnOnce(&mut Config),
+) -> Dtls {
     let provider = sansrtc_crypto::default_provider();
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let cert = Arc::new(Certificate::generate(&provider, &mut rng, "sansrtc-interop").unwrap());
@@ -141,7 +207,13 @@ struct Driver {
 
 impl Driver {
     fn new(dtls: Dtls, socket: UdpSocket) -> Self {
-        Self { dtls, socket, events: Vec::new(), received: Vec::new(), buf: Vec::new() }
+        Self {
+            dtls,
+            socket,
+            events: Vec::new(),
+            received: Vec::new(),
+            buf: Vec::new(),
+        }
     }
 
     fn flush(&mut self) {
@@ -173,7 +245,9 @@ impl Driver {
             let wait = self
                 .dtls
                 .poll_timeout()
-                .map_or(Duration::from_millis(50), |t| t.saturating_duration_since(now))
+                .map_or(Duration::from_millis(50), |t| {
+                    t.saturating_duration_since(now)
+                })
                 .clamp(Duration::from_millis(1), Duration::from_millis(50));
             self.socket.set_read_timeout(Some(wait)).unwrap();
             match self.socket.recv(&mut datagram) {
@@ -184,16 +258,35 @@ impl Driver {
     }
 
     fn received_text(&self) -> String {
-        self.received.iter().map(|r| String::from_utf8_lossy(r).into_owned()).collect()
+        self.received
+            .iter()
+            .map(|r| String::from_utf8_lossy(r).into_owned())
+            .collect()
     }
 }
 
 fn s_server(id: &OpensslIdentity, port: u16, hvr: bool) -> Openssl {
     let mut cmd = Command::new("openssl");
-    cmd.args(["s_server", "-dtls1_2", "-accept"]).arg(format!("127.0.0.1:{port}"));
+    cmd.args(["s_server", "-dtls1_2", "-accept"])
+        .arg(format!("127.0.0.1:{port}"));
     cmd.arg("-cert").arg(&id.cert).arg("-key").arg(&id.key);
-    cmd.args(["-use_srtp", PROFILES, "-keymatexport", "EXTRACTOR-dtls_srtp", "-keymatexportlen", "60"]);
-    cmd.args(["-verify", "1", "-naccept", "1", "-no_ticket", "-mtu", "1200"]);
+    cmd.args([
+        "-use_srtp",
+        PROFILES,
+        "-keymatexport",
+        "EXTRACTOR-dtls_srtp",
+        "-keymatexportlen",
+        "60",
+    ]);
+    cmd.args([
+        "-verify",
+        "1",
+        "-naccept",
+        "1",
+        "-no_ticket",
+        "-mtu",
+        "1200",
+    ]);
     cmd.arg("-keylogfile").arg(id.dir.join("keylog.txt"));
     if hvr {
         cmd.arg("-listen");
@@ -205,9 +298,17 @@ fn s_server(id: &OpensslIdentity, port: u16, hvr: bool) -> Openssl {
 
 fn s_client(id: &OpensslIdentity, port: u16) -> Openssl {
     let mut cmd = Command::new("openssl");
-    cmd.args(["s_client", "-dtls1_2", "-connect"]).arg(format!("127.0.0.1:{port}"));
+    cmd.args(["s_client", "-dtls1_2", "-connect"])
+        .arg(format!("127.0.0.1:{port}"));
     cmd.arg("-cert").arg(&id.cert).arg("-key").arg(&id.key);
-    cmd.args(["-use_srtp", PROFILES, "-keymatexport", "EXTRACTOR-dtls_srtp", "-keymatexportlen", "60"]);
+    cmd.args([
+        "-use_srtp",
+        PROFILES,
+        "-keymatexport",
+        "EXTRACTOR-dtls_srtp",
+        "-keymatexportlen",
+        "60",
+    ]);
     cmd.args(["-mtu", "1200"]);
     cmd.arg("-keylogfile").arg(id.dir.join("keylog.txt"));
     Openssl::spawn(cmd)
@@ -228,7 +329,9 @@ fn openssl_key_log(dir: &Path) -> String {
 
 fn connected_socket(port: u16) -> UdpSocket {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket.connect(SocketAddr::from(([127, 0, 0, 1], port))).unwrap();
+    socket
+        .connect(SocketAddr::from(([127, 0, 0, 1], port)))
+        .unwrap();
     socket
 }
 
@@ -240,29 +343,47 @@ fn client_against_s_server(hvr: bool, seed: u64) {
     let dtls = our_endpoint(Role::Client, id.fingerprint.clone(), seed, |_| {});
     let mut ours = Driver::new(dtls, connected_socket(port));
     let ok = ours.run_until(LIMIT, |d| d.dtls.is_connected());
-    assert!(ok, "handshake failed: {:?} {:?}\nopenssl:\n{}", ours.dtls.error(), ours.events, server.output());
+    assert!(
+        ok,
+        "handshake failed: {:?} {:?}\nopenssl:\n{}",
+        ours.dtls.error(),
+        ours.events,
+        server.output()
+    );
 
     // s_server always sends a HelloVerifyRequest over UDP: statefully by default, from the
     // stateless DTLSv1_listen with -listen.
     assert_eq!(ours.dtls.stats().hello_verify_requests, 1);
     assert_eq!(ours.dtls.srtp_profile(), Some(SrtpProfile::AeadAes128Gcm));
     let mut ours_km = [0u8; 60];
-    ours.dtls.export_keying_material("EXTRACTOR-dtls_srtp", &mut ours_km).unwrap();
-    assert_eq!(server.keying_material(), ours_km, "RFC 5705 exporter differs from OpenSSL's");
+    ours.dtls
+        .export_keying_material("EXTRACTOR-dtls_srtp", &mut ours_km)
+        .unwrap();
+    assert_eq!(
+        server.keying_material(),
+        ours_km,
+        "RFC 5705 exporter differs from OpenSSL's"
+    );
     // RFC 7627: the extended master secret matches OpenSSL's.
     assert_eq!(openssl_key_log(&id.dir), ours.dtls.key_log_line().unwrap());
 
     // Application data both ways.
-    ours.dtls.send_application_data(b"ping from sansrtc\n").unwrap();
+    ours.dtls
+        .send_application_data(b"ping from sansrtc\n")
+        .unwrap();
     ours.flush();
-    server.wait_for("ping from sansrtc", LIMIT).expect("s_server got our data");
+    server
+        .wait_for("ping from sansrtc", LIMIT)
+        .expect("s_server got our data");
     server.send_line("pong from openssl");
     assert!(ours.run_until(LIMIT, |d| d.received_text().contains("pong from openssl")));
 
     // close_notify: OpenSSL answers with its own and quits (-naccept 1).
     ours.dtls.close();
     ours.flush();
-    server.wait_for("DONE", LIMIT).expect("s_server saw close_notify");
+    server
+        .wait_for("DONE", LIMIT)
+        .expect("s_server saw close_notify");
 }
 
 #[test]
@@ -277,35 +398,64 @@ fn rfc6347_4_2_1_interop_client_obeys_openssl_stateless_hello_verify_request() {
 
 /// `openssl s_client` against our server.
 fn server_against_s_client(cookie_exchange: bool, seed: u64) {
-    let id = openssl_identity(if cookie_exchange { "client-hvr" } else { "client" });
+    let id = openssl_identity(if cookie_exchange {
+        "client-hvr"
+    } else {
+        "client"
+    });
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = socket.local_addr().unwrap().port();
-    let dtls = our_endpoint(Role::Server, id.fingerprint.clone(), seed, |c| c.cookie_exchange = cookie_exchange);
+    let dtls = our_endpoint(Role::Server, id.fingerprint.clone(), seed, |c| {
+        c.cookie_exchange = cookie_exchange
+    });
     let mut client = s_client(&id, port);
     // Learn the client's address from its first datagram.
     socket.set_read_timeout(Some(LIMIT)).unwrap();
     let mut first = vec![0u8; 65536];
-    let (n, from) = socket.recv_from(&mut first).expect("s_client sent a ClientHello");
+    let (n, from) = socket
+        .recv_from(&mut first)
+        .expect("s_client sent a ClientHello");
     socket.connect(from).unwrap();
     let mut ours = Driver::new(dtls, socket);
     ours.dtls.handle_datagram(Instant::now(), &first[..n]);
     let ok = ours.run_until(LIMIT, |d| d.dtls.is_connected());
-    assert!(ok, "handshake failed: {:?} {:?}\nopenssl:\n{}", ours.dtls.error(), ours.events, client.output());
+    assert!(
+        ok,
+        "handshake failed: {:?} {:?}\nopenssl:\n{}",
+        ours.dtls.error(),
+        ours.events,
+        client.output()
+    );
 
-    assert_eq!(ours.dtls.stats().hello_verify_requests, u64::from(cookie_exchange));
+    assert_eq!(
+        ours.dtls.stats().hello_verify_requests,
+        u64::from(cookie_exchange)
+    );
     assert_eq!(ours.dtls.srtp_profile(), Some(SrtpProfile::AeadAes128Gcm));
     let mut ours_km = [0u8; 60];
-    ours.dtls.export_keying_material("EXTRACTOR-dtls_srtp", &mut ours_km).unwrap();
-    assert_eq!(client.keying_material(), ours_km, "RFC 5705 exporter differs from OpenSSL's");
+    ours.dtls
+        .export_keying_material("EXTRACTOR-dtls_srtp", &mut ours_km)
+        .unwrap();
+    assert_eq!(
+        client.keying_material(),
+        ours_km,
+        "RFC 5705 exporter differs from OpenSSL's"
+    );
     assert_eq!(openssl_key_log(&id.dir), ours.dtls.key_log_line().unwrap());
     let ems = client.wait_for("Extended master secret", LIMIT).unwrap();
     assert!(ems.contains("yes"), "{ems}");
 
-    ours.dtls.send_application_data(b"hello from sansrtc server\n").unwrap();
+    ours.dtls
+        .send_application_data(b"hello from sansrtc server\n")
+        .unwrap();
     ours.flush();
-    client.wait_for("hello from sansrtc server", LIMIT).expect("s_client got our data");
+    client
+        .wait_for("hello from sansrtc server", LIMIT)
+        .expect("s_client got our data");
     client.send_line("hello from openssl client");
-    assert!(ours.run_until(LIMIT, |d| d.received_text().contains("hello from openssl client")));
+    assert!(ours.run_until(LIMIT, |d| {
+        d.received_text().contains("hello from openssl client")
+    }));
 
     ours.dtls.close();
     ours.flush();
@@ -334,7 +484,9 @@ fn rfc8122_5_interop_wrong_fingerprint_refused() {
     let mut ours = Driver::new(dtls, connected_socket(port));
     assert!(!ours.run_until(LIMIT, |d| d.dtls.is_connected()));
     assert_eq!(ours.dtls.error(), Some(&Error::FingerprintMismatch));
-    server.wait_for("bad certificate", LIMIT).expect("s_server got our bad_certificate alert");
+    server
+        .wait_for("bad certificate", LIMIT)
+        .expect("s_server got our bad_certificate alert");
 
     let id = openssl_identity("client-wrongfp");
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -349,5 +501,7 @@ fn rfc8122_5_interop_wrong_fingerprint_refused() {
     ours.dtls.handle_datagram(Instant::now(), &first[..n]);
     assert!(!ours.run_until(LIMIT, |d| d.dtls.is_connected()));
     assert_eq!(ours.dtls.error(), Some(&Error::FingerprintMismatch));
-    client.wait_for("bad certificate", LIMIT).expect("s_client got our bad_certificate alert");
+    client
+        .wait_for("bad certificate", LIMIT)
+        .expect("s_client got our bad_certificate alert");
 }

@@ -107,12 +107,18 @@ pub struct Alert {
 impl Alert {
     /// A fatal alert.
     pub fn fatal(description: AlertDescription) -> Self {
-        Self { level: AlertLevel::Fatal, description }
+        Self {
+            level: AlertLevel::Fatal,
+            description,
+        }
     }
 
     /// A warning alert.
     pub fn warning(description: AlertDescription) -> Self {
-        Self { level: AlertLevel::Warning, description }
+        Self {
+            level: AlertLevel::Warning,
+            description,
+        }
     }
 
     /// Parses the two-byte body.

@@ -80,7 +80,9 @@ pub struct Certificate {
 
 impl fmt::Debug for Certificate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Certificate").field("fingerprint", &self.fingerprint).finish()
+        f.debug_struct("Certificate")
+            .field("fingerprint", &self.fingerprint)
+            .finish()
     }
 }
 
@@ -97,7 +99,11 @@ impl Certificate {
         provider.fill_random(rng, &mut serial)?;
         let der = self_signed_der(key.as_ref(), &serial, common_name)?;
         let fingerprint = Fingerprint::of(provider, FingerprintAlgorithm::Sha256, &der);
-        Ok(Self { der, key, fingerprint })
+        Ok(Self {
+            der,
+            key,
+            fingerprint,
+        })
     }
 
     /// Loads an existing certificate (DER) with its PKCS#8 DER private key (an ECDSA P-256 key).
@@ -108,7 +114,11 @@ impl Certificate {
     ) -> Result<Self, Error> {
         let key = provider.load_signing_key(pkcs8_key_der)?;
         let fingerprint = Fingerprint::of(provider, FingerprintAlgorithm::Sha256, &certificate_der);
-        Ok(Self { der: certificate_der, key, fingerprint })
+        Ok(Self {
+            der: certificate_der,
+            key,
+            fingerprint,
+        })
     }
 
     /// The DER certificate.
@@ -144,7 +154,9 @@ fn name(out: &mut Vec<u8>, common_name: &str) {
 
 fn ecdsa_sha256_algorithm(out: &mut Vec<u8>) {
     // RFC 5758 §3.2: the parameters field MUST be absent.
-    der::constructed(out, der::SEQUENCE, |alg| der::tlv(alg, der::OID, OID_ECDSA_WITH_SHA256));
+    der::constructed(out, der::SEQUENCE, |alg| {
+        der::tlv(alg, der::OID, OID_ECDSA_WITH_SHA256)
+    });
 }
 
 /// Builds and signs the certificate (RFC 5280 §4.1).
@@ -239,12 +251,18 @@ impl Fingerprint {
     /// The fingerprint of a DER certificate.
     pub fn of(provider: &CryptoProvider, algorithm: FingerprintAlgorithm, der: &[u8]) -> Self {
         let digest = provider.hash(algorithm.hash(), der);
-        Self { algorithm, value: digest.as_bytes().to_vec() }
+        Self {
+            algorithm,
+            value: digest.as_bytes().to_vec(),
+        }
     }
 
     /// Parses the SDP form `sha-256 AB:CD:...` (the value of `a=fingerprint:`).
     pub fn parse(sdp: &str) -> Result<Self, Error> {
-        let (alg, hex) = sdp.trim().split_once(' ').ok_or(Error::InvalidFingerprint)?;
+        let (alg, hex) = sdp
+            .trim()
+            .split_once(' ')
+            .ok_or(Error::InvalidFingerprint)?;
         let algorithm = FingerprintAlgorithm::from_name(alg).ok_or(Error::InvalidFingerprint)?;
         let mut value = Vec::new();
         for pair in hex.trim().split(':') {

@@ -48,13 +48,16 @@ pub(crate) fn start(cx: &mut Context, now: Instant) -> Result<State, Error> {
     };
     let m = cx.handshake_message(&Message::ClientHello(hello.clone()), 0);
     cx.send_flight(now, vec![m], None, true)?;
-    Ok(State::ClientExpectServerHello(ExpectServerHello { hello, verify_requests: 0 }))
+    Ok(State::ClientExpectServerHello(ExpectServerHello {
+        hello: Box::new(hello),
+        verify_requests: 0,
+    }))
 }
 
 /// Flight 1 (or 3) sent; waiting for ServerHello or HelloVerifyRequest.
 #[derive(Debug)]
 pub(crate) struct ExpectServerHello {
-    hello: ClientHello,
+    hello: Box<ClientHello>,
     verify_requests: u8,
 }
 
@@ -78,7 +81,7 @@ impl ExpectServerHello {
                 }
                 cx.transcript.clear();
                 self.hello.cookie = hvr.cookie;
-                let m = cx.handshake_message(&Message::ClientHello(self.hello.clone()), 0);
+                let m = cx.handshake_message(&Message::ClientHello((*self.hello).clone()), 0);
                 cx.send_flight(now, vec![m], Some(meta.message_seq), true)?;
                 Ok(State::ClientExpectServerHello(self))
             }
@@ -112,7 +115,11 @@ impl ExpectServerHello {
         if !ext.extended_master_secret {
             return Err(Error::ExtendedMasterSecretRequired);
         }
-        if ext.renegotiation_info.as_ref().is_some_and(|info| !info.is_empty()) {
+        if ext
+            .renegotiation_info
+            .as_ref()
+            .is_some_and(|info| !info.is_empty())
+        {
             return Err(Error::IllegalParameter("renegotiation_info"));
         }
         let srtp_profile = match &ext.use_srtp {
@@ -148,16 +155,23 @@ pub(crate) struct ExpectCertificate {
 }
 
 impl ExpectCertificate {
-    pub fn handle(self, cx: &mut Context, message: Message, meta: Meta<'_>) -> Result<State, Error> {
+    pub fn handle(
+        self,
+        cx: &mut Context,
+        message: Message,
+        meta: Meta<'_>,
+    ) -> Result<State, Error> {
         state::check_epoch(&meta, &message)?;
         let Message::Certificate(cert) = message else {
             return Err(unexpected("Certificate", &message));
         };
         state::accept_peer_certificate(cx, cert.chain)?;
-        Ok(State::ClientExpectServerKeyExchange(ExpectServerKeyExchange {
-            negotiated: self.negotiated,
-            server_flight_seq: self.server_flight_seq,
-        }))
+        Ok(State::ClientExpectServerKeyExchange(
+            ExpectServerKeyExchange {
+                negotiated: self.negotiated,
+                server_flight_seq: self.server_flight_seq,
+            },
+        ))
     }
 }
 
@@ -169,22 +183,34 @@ pub(crate) struct ExpectServerKeyExchange {
 }
 
 impl ExpectServerKeyExchange {
-    pub fn handle(self, cx: &mut Context, message: Message, meta: Meta<'_>) -> Result<State, Error> {
+    pub fn handle(
+        self,
+        cx: &mut Context,
+        message: Message,
+        meta: Meta<'_>,
+    ) -> Result<State, Error> {
         state::check_epoch(&meta, &message)?;
         let Message::ServerKeyExchange(ske) = message else {
             return Err(unexpected("ServerKeyExchange", &message));
         };
         let group = NamedGroup::from_u16(ske.params.group)
             .filter(|g| cx.config.groups.contains(g))
-            .ok_or(Error::IllegalParameter("key exchange group we did not offer"))?;
+            .ok_or(Error::IllegalParameter(
+                "key exchange group we did not offer",
+            ))?;
         let n = &self.negotiated;
         let signed = state::ske_signed_bytes(&n.client_random, &n.server_random, &ske.params);
         state::verify_peer_signature(cx, &ske.signed, &signed)?;
-        Ok(State::ClientExpectCertificateRequest(ExpectCertificateRequest {
-            kx: KeyShare { group, server_public: ske.params.public },
-            negotiated: self.negotiated,
-            server_flight_seq: self.server_flight_seq,
-        }))
+        Ok(State::ClientExpectCertificateRequest(
+            ExpectCertificateRequest {
+                kx: KeyShare {
+                    group,
+                    server_public: ske.params.public,
+                },
+                negotiated: self.negotiated,
+                server_flight_seq: self.server_flight_seq,
+            },
+        ))
     }
 }
 
@@ -253,7 +279,14 @@ impl ExpectServerHelloDone {
         let Message::ServerHelloDone = message else {
             return Err(unexpected("ServerHelloDone", &message));
         };
-        send_final_flight(cx, now, self.negotiated, self.kx, true, self.server_flight_seq)
+        send_final_flight(
+            cx,
+            now,
+            self.negotiated,
+            self.kx,
+            true,
+            self.server_flight_seq,
+        )
     }
 }
 
@@ -269,10 +302,15 @@ fn send_final_flight(
     let mut flight = Vec::with_capacity(5);
     let certificate = cx.config.certificate.clone();
     if certificate_requested {
-        let msg = Message::Certificate(CertificateMsg { chain: vec![certificate.der().to_vec()] });
+        let msg = Message::Certificate(CertificateMsg {
+            chain: vec![certificate.der().to_vec()],
+        });
         flight.push(cx.handshake_message(&msg, 0));
     }
-    let ours = cx.config.provider.start_key_exchange(kx.group, cx.rng.as_mut())?;
+    let ours = cx
+        .config
+        .provider
+        .start_key_exchange(kx.group, cx.rng.as_mut())?;
     let public = ours.public_key().to_vec();
     let pre_master = ours
         .complete(&kx.server_public)
@@ -284,7 +322,10 @@ fn send_final_flight(
         let key = certificate.signing_key();
         let signature = key.sign(&cx.transcript)?;
         let cv = CertificateVerify {
-            signed: DigitallySigned { scheme: key.scheme().to_u16(), signature },
+            signed: DigitallySigned {
+                scheme: key.scheme().to_u16(),
+                signature,
+            },
         };
         flight.push(cx.handshake_message(&Message::CertificateVerify(cv), 0));
     }
@@ -302,7 +343,12 @@ pub(crate) struct ExpectFinished {
 }
 
 impl ExpectFinished {
-    pub fn handle(self, cx: &mut Context, message: Message, meta: Meta<'_>) -> Result<State, Error> {
+    pub fn handle(
+        self,
+        cx: &mut Context,
+        message: Message,
+        meta: Meta<'_>,
+    ) -> Result<State, Error> {
         state::check_epoch(&meta, &message)?;
         let Message::Finished(verify_data) = &message else {
             return Err(unexpected("Finished", &message));

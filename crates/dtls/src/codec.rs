@@ -119,7 +119,12 @@ pub(crate) fn u16_list(bytes: &[u8], what: &'static str) -> Result<Vec<u16>, Dec
         return Err(DecodeError::Invalid(what));
     }
     Ok(chunks
-        .map(|c| u16::from_be_bytes([c.first().copied().unwrap_or(0), c.get(1).copied().unwrap_or(0)]))
+        .map(|c| {
+            u16::from_be_bytes([
+                c.first().copied().unwrap_or(0),
+                c.get(1).copied().unwrap_or(0),
+            ])
+        })
         .collect())
 }
 

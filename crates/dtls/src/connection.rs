@@ -213,7 +213,9 @@ impl Dtls {
     ) -> Result<Self, Error> {
         let mut cookie_secret = [0u8; 32];
         if role == Role::Server {
-            config.provider.fill_random(rng.as_mut(), &mut cookie_secret)?;
+            config
+                .provider
+                .fill_random(rng.as_mut(), &mut cookie_secret)?;
         }
         let mtu = config.mtu.max(crate::config::MIN_MTU);
         let cx = Context {
@@ -240,7 +242,10 @@ impl Dtls {
             Role::Client => State::ClientStart,
             Role::Server => State::ServerExpectClientHello(crate::server::ExpectClientHello),
         };
-        Ok(Self { state: Ok(state), cx })
+        Ok(Self {
+            state: Ok(state),
+            cx,
+        })
     }
 
     /// Our role.
@@ -318,7 +323,12 @@ impl Dtls {
 
     /// Largest application data record that fits one datagram of the configured MTU.
     pub fn max_application_data_len(&self) -> usize {
-        let overhead = self.cx.records.write_cipher.as_ref().map_or(24, RecordCipher::overhead);
+        let overhead = self
+            .cx
+            .records
+            .write_cipher
+            .as_ref()
+            .map_or(24, RecordCipher::overhead);
         self.cx.out.mtu().saturating_sub(HEADER_LEN + overhead)
     }
 
@@ -386,7 +396,9 @@ impl Dtls {
         if self.state.is_err() {
             return;
         }
-        let Some(at) = self.cx.flight.retransmit_at else { return };
+        let Some(at) = self.cx.flight.retransmit_at else {
+            return;
+        };
         if now < at {
             return;
         }
@@ -415,7 +427,10 @@ impl Dtls {
         }
         let max = self.max_application_data_len();
         if data.len() > max {
-            return Err(Error::TooLarge { len: data.len(), max });
+            return Err(Error::TooLarge {
+                len: data.len(),
+                max,
+            });
         }
         self.cx.write_record(ContentType::ApplicationData, 1, data)
     }
@@ -443,10 +458,16 @@ impl Dtls {
     /// output of `2 * (key + salt)` bytes, laid out as client write key, server write key,
     /// client salt, server salt (see [`SrtpKeyingMaterial`]).
     pub fn export_srtp_keying_material(&self) -> Result<SrtpKeyingMaterial, Error> {
-        let profile = self.srtp_profile().ok_or(Error::Export("no SRTP profile negotiated"))?;
+        let profile = self
+            .srtp_profile()
+            .ok_or(Error::Export("no SRTP profile negotiated"))?;
         let mut material = vec![0u8; profile.keying_material_len()];
         self.export_keying_material("EXTRACTOR-dtls_srtp", &mut material)?;
-        Ok(SrtpKeyingMaterial { profile, material, role: self.cx.role })
+        Ok(SrtpKeyingMaterial {
+            profile,
+            material,
+            role: self.cx.role,
+        })
     }
 
     /// The connection's line in the NSS key log format (`CLIENT_RANDOM <client random>
@@ -572,7 +593,10 @@ impl Dtls {
                 continue;
             }
             let mut plaintext = core::mem::take(&mut self.cx.scratch);
-            if cipher.open(&header, record.fragment, &mut plaintext).is_err() {
+            if cipher
+                .open(&header, record.fragment, &mut plaintext)
+                .is_err()
+            {
                 self.cx.stats.records_bad_mac += 1;
                 self.cx.scratch = plaintext;
                 continue;
@@ -800,7 +824,12 @@ impl Context {
         payload: &[u8],
     ) -> Result<(), Error> {
         let slot = usize::from(epoch.min(1));
-        let seq = self.records.write_seq.get(slot).copied().unwrap_or(MAX_SEQUENCE_NUMBER);
+        let seq = self
+            .records
+            .write_seq
+            .get(slot)
+            .copied()
+            .unwrap_or(MAX_SEQUENCE_NUMBER);
         if seq >= MAX_SEQUENCE_NUMBER {
             // §4.1: a sequence number must not wrap; we never rekey, so stop.
             return Err(Error::SequenceNumberExhausted);
@@ -821,8 +850,14 @@ impl Context {
             out.extend_from_slice(payload);
             Ok(())
         } else {
-            let cipher = self.records.write_cipher.as_ref().ok_or(Error::NotConnected)?;
-            let out = self.out.datagram_for(HEADER_LEN + cipher.overhead() + payload.len());
+            let cipher = self
+                .records
+                .write_cipher
+                .as_ref()
+                .ok_or(Error::NotConnected)?;
+            let out = self
+                .out
+                .datagram_for(HEADER_LEN + cipher.overhead() + payload.len());
             cipher.seal(header, payload, out)
         }
     }
@@ -833,7 +868,10 @@ impl Context {
             + if epoch == 0 {
                 0
             } else {
-                self.records.write_cipher.as_ref().map_or(0, RecordCipher::overhead)
+                self.records
+                    .write_cipher
+                    .as_ref()
+                    .map_or(0, RecordCipher::overhead)
             }
     }
 
@@ -884,9 +922,12 @@ impl Context {
         let mut result = Ok(());
         for m in &messages {
             result = match m {
-                FlightMessage::Handshake { epoch, msg_type, message_seq, body } => {
-                    self.write_handshake(*epoch, *msg_type, *message_seq, body)
-                }
+                FlightMessage::Handshake {
+                    epoch,
+                    msg_type,
+                    message_seq,
+                    body,
+                } => self.write_handshake(*epoch, *msg_type, *message_seq, body),
                 FlightMessage::ChangeCipherSpec => {
                     self.write_record(ContentType::ChangeCipherSpec, 0, &[1])
                 }
@@ -908,7 +949,12 @@ impl Context {
         let message_seq = self.next_message_seq;
         self.next_message_seq = self.next_message_seq.wrapping_add(1);
         handshake::encode_whole(message.msg_type(), message_seq, &body, &mut self.transcript);
-        FlightMessage::Handshake { epoch, msg_type: message.msg_type(), message_seq, body }
+        FlightMessage::Handshake {
+            epoch,
+            msg_type: message.msg_type(),
+            message_seq,
+            body,
+        }
     }
 
     /// Sends a new flight. With `timer`, it is retransmitted until the peer's answer arrives;
@@ -921,7 +967,10 @@ impl Context {
         answers_seq: Option<u16>,
         timer: bool,
     ) -> Result<(), Error> {
-        if messages.iter().any(|m| matches!(m, FlightMessage::ChangeCipherSpec)) {
+        if messages
+            .iter()
+            .any(|m| matches!(m, FlightMessage::ChangeCipherSpec))
+        {
             self.records.write_epoch = 1;
         }
         let rto = self.config.initial_retransmit;
@@ -970,19 +1019,28 @@ impl Context {
     /// A fresh 32-byte random (RFC 5246 §7.4.1.2; no gmt_unix_time, as modern stacks do).
     pub fn random(&mut self) -> Result<Random, Error> {
         let mut r = [0u8; 32];
-        self.config.provider.fill_random(self.rng.as_mut(), &mut r)?;
+        self.config
+            .provider
+            .fill_random(self.rng.as_mut(), &mut r)?;
         Ok(r)
     }
 
     /// Checks a pending peer certificate against the remote fingerprints, if both are known.
     pub fn check_fingerprint(&mut self) -> Result<(), Error> {
-        let Some(fingerprints) = &self.remote_fingerprints else { return Ok(()) };
+        let Some(fingerprints) = &self.remote_fingerprints else {
+            return Ok(());
+        };
         if !matches!(self.peer, PeerAuth::Pending(_)) {
             return Ok(());
         }
-        let PeerAuth::Pending(cert) = core::mem::take(&mut self.peer) else { return Ok(()) };
+        let PeerAuth::Pending(cert) = core::mem::take(&mut self.peer) else {
+            return Ok(());
+        };
         let provider = self.config.provider;
-        if fingerprints.iter().any(|fp| fp.matches(&provider, &cert.der)) {
+        if fingerprints
+            .iter()
+            .any(|fp| fp.matches(&provider, &cert.der))
+        {
             self.peer = PeerAuth::Verified(cert);
             Ok(())
         } else {

@@ -104,9 +104,7 @@ impl Error {
             Self::NoCommonCipherSuite
             | Self::NoCommonGroup
             | Self::NoCommonSignatureScheme
-            | Self::ExtendedMasterSecretRequired => {
-                AlertDescription::HandshakeFailure
-            }
+            | Self::ExtendedMasterSecretRequired => AlertDescription::HandshakeFailure,
             Self::UnsupportedVersion => AlertDescription::ProtocolVersion,
             Self::Crypto(_) => AlertDescription::InternalError,
             Self::AlertReceived(_)

@@ -182,7 +182,9 @@ impl Extensions {
         }
         out.put_vec(2, |out| {
             if let Some(info) = &self.renegotiation_info {
-                ext(out, kind::RENEGOTIATION_INFO, |b| b.put_vec(1, |b| b.extend_from_slice(info)));
+                ext(out, kind::RENEGOTIATION_INFO, |b| {
+                    b.put_vec(1, |b| b.extend_from_slice(info))
+                });
             }
             if self.extended_master_secret {
                 ext(out, kind::EXTENDED_MASTER_SECRET, |_| {});
@@ -199,7 +201,9 @@ impl Extensions {
                 });
             }
             if let Some(formats) = &self.ec_point_formats {
-                ext(out, kind::EC_POINT_FORMATS, |b| b.put_vec(1, |b| b.extend_from_slice(formats)));
+                ext(out, kind::EC_POINT_FORMATS, |b| {
+                    b.put_vec(1, |b| b.extend_from_slice(formats))
+                });
             }
             if let Some(algs) = &self.signature_algorithms {
                 ext(out, kind::SIGNATURE_ALGORITHMS, |b| {
@@ -222,7 +226,10 @@ mod tests {
     #[test]
     fn rfc5764_4_1_1_use_srtp_encoding() {
         let ext = Extensions {
-            use_srtp: Some(UseSrtp { profiles: vec![0x0007, 0x0001], mki: vec![] }),
+            use_srtp: Some(UseSrtp {
+                profiles: vec![0x0007, 0x0001],
+                mki: vec![],
+            }),
             ..Default::default()
         };
         let mut buf = Vec::new();

@@ -12,7 +12,12 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone)]
 pub(crate) enum FlightMessage {
     /// A handshake message, sent in `epoch`.
-    Handshake { epoch: u16, msg_type: u8, message_seq: u16, body: Vec<u8> },
+    Handshake {
+        epoch: u16,
+        msg_type: u8,
+        message_seq: u16,
+        body: Vec<u8>,
+    },
     /// ChangeCipherSpec (epoch 0); messages after it go out in epoch 1.
     ChangeCipherSpec,
 }
@@ -43,7 +48,12 @@ pub(crate) struct Output {
 
 impl Output {
     pub fn new(mtu: usize) -> Self {
-        Self { queue: VecDeque::new(), current: Vec::new(), free: Vec::new(), mtu }
+        Self {
+            queue: VecDeque::new(),
+            current: Vec::new(),
+            free: Vec::new(),
+            mtu,
+        }
     }
 
     pub fn mtu(&self) -> usize {
@@ -59,7 +69,8 @@ impl Output {
     pub fn close_datagram(&mut self) {
         if !self.current.is_empty() {
             let next = self.free.pop().unwrap_or_default();
-            self.queue.push_back(core::mem::replace(&mut self.current, next));
+            self.queue
+                .push_back(core::mem::replace(&mut self.current, next));
         }
     }
 
@@ -84,9 +95,5 @@ impl Output {
             self.free.push(next);
         }
         Some(buf.len())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.queue.is_empty() && self.current.is_empty()
     }
 }

@@ -96,8 +96,14 @@ impl<'a> Fragment<'a> {
 /// handshake transcript (§4.2.6: fragment_offset 0, fragment_length = length).
 pub fn encode_whole(msg_type: u8, message_seq: u16, body: &[u8], out: &mut Vec<u8>) {
     let length = body.len() as u32;
-    HandshakeHeader { msg_type, length, message_seq, fragment_offset: 0, fragment_length: length }
-        .encode(out);
+    HandshakeHeader {
+        msg_type,
+        length,
+        message_seq,
+        fragment_offset: 0,
+        fragment_length: length,
+    }
+    .encode(out);
     out.extend_from_slice(body);
 }
 
@@ -229,7 +235,10 @@ impl HelloVerifyRequest {
         let server_version = r.u16()?;
         let cookie = r.vec8()?.to_vec();
         r.finish()?;
-        Ok(Self { server_version, cookie })
+        Ok(Self {
+            server_version,
+            cookie,
+        })
     }
 
     /// Appends the body.
@@ -340,7 +349,10 @@ impl ServerKeyExchange {
         }
         let signed = DigitallySigned::parse(&mut r)?;
         r.finish()?;
-        Ok(Self { params: EcdhParams { group, public }, signed })
+        Ok(Self {
+            params: EcdhParams { group, public },
+            signed,
+        })
     }
 
     /// Appends the body.
@@ -374,13 +386,19 @@ impl CertificateRequest {
         let signature_schemes = r.u16_list16()?;
         let authorities = r.vec16()?.to_vec();
         r.finish()?;
-        Ok(Self { certificate_types, signature_schemes, authorities })
+        Ok(Self {
+            certificate_types,
+            signature_schemes,
+            authorities,
+        })
     }
 
     /// Appends the body.
     pub fn encode(&self, out: &mut Vec<u8>) {
         out.put_vec(1, |b| b.extend_from_slice(&self.certificate_types));
-        out.put_vec(2, |b| self.signature_schemes.iter().for_each(|s| b.put_u16(*s)));
+        out.put_vec(2, |b| {
+            self.signature_schemes.iter().for_each(|s| b.put_u16(*s))
+        });
         out.put_vec(2, |b| b.extend_from_slice(&self.authorities));
     }
 }
@@ -463,7 +481,11 @@ impl Message {
     /// Parses a reassembled body of type `msg_type`.
     pub fn parse(msg_type: u8, body: &[u8]) -> Result<Self, DecodeError> {
         let empty = |name| {
-            if body.is_empty() { Ok(()) } else { Err(DecodeError::TrailingBytes(name)) }
+            if body.is_empty() {
+                Ok(())
+            } else {
+                Err(DecodeError::TrailingBytes(name))
+            }
         };
         Ok(match msg_type {
             kind::HELLO_REQUEST => {
@@ -477,9 +499,7 @@ impl Message {
             }
             kind::CERTIFICATE => Self::Certificate(CertificateMsg::parse(body)?),
             kind::SERVER_KEY_EXCHANGE => Self::ServerKeyExchange(ServerKeyExchange::parse(body)?),
-            kind::CERTIFICATE_REQUEST => {
-                Self::CertificateRequest(CertificateRequest::parse(body)?)
-            }
+            kind::CERTIFICATE_REQUEST => Self::CertificateRequest(CertificateRequest::parse(body)?),
             kind::SERVER_HELLO_DONE => {
                 empty("ServerHelloDone")?;
                 Self::ServerHelloDone
@@ -609,7 +629,10 @@ mod tests {
             compression_methods: vec![0],
             extensions: Extensions {
                 extended_master_secret: true,
-                use_srtp: Some(UseSrtp { profiles: vec![7], mki: vec![] }),
+                use_srtp: Some(UseSrtp {
+                    profiles: vec![7],
+                    mki: vec![],
+                }),
                 supported_groups: Some(vec![29, 23]),
                 ec_point_formats: Some(vec![0]),
                 signature_algorithms: Some(vec![0x0403]),
@@ -621,10 +644,18 @@ mod tests {
             server_version: 0xfeff,
             cookie: vec![9; 20],
         }));
-        roundtrip(&Message::Certificate(CertificateMsg { chain: vec![vec![1, 2], vec![3]] }));
+        roundtrip(&Message::Certificate(CertificateMsg {
+            chain: vec![vec![1, 2], vec![3]],
+        }));
         roundtrip(&Message::ServerKeyExchange(ServerKeyExchange {
-            params: EcdhParams { group: 29, public: vec![5; 32] },
-            signed: DigitallySigned { scheme: 0x0403, signature: vec![1; 70] },
+            params: EcdhParams {
+                group: 29,
+                public: vec![5; 32],
+            },
+            signed: DigitallySigned {
+                scheme: 0x0403,
+                signature: vec![1; 70],
+            },
         }));
         roundtrip(&Message::CertificateRequest(CertificateRequest {
             certificate_types: vec![64],
@@ -632,7 +663,9 @@ mod tests {
             authorities: vec![],
         }));
         roundtrip(&Message::ServerHelloDone);
-        roundtrip(&Message::ClientKeyExchange(ClientKeyExchange { public: vec![4; 65] }));
+        roundtrip(&Message::ClientKeyExchange(ClientKeyExchange {
+            public: vec![4; 65],
+        }));
         roundtrip(&Message::Finished(vec![0; 12]));
     }
 

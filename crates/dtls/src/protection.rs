@@ -26,7 +26,9 @@ pub(crate) struct RecordCipher {
 
 impl core::fmt::Debug for RecordCipher {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("RecordCipher").field("suite", &self.suite).finish()
+        f.debug_struct("RecordCipher")
+            .field("suite", &self.suite)
+            .finish()
     }
 }
 
@@ -76,7 +78,21 @@ impl RecordCipher {
         let [s0, s1, s2, s3, s4, s5, s6, s7] = header.epoch_and_sequence().to_be_bytes();
         let [v0, v1] = header.version.to_be_bytes();
         let [l0, l1] = (plaintext_len as u16).to_be_bytes();
-        [s0, s1, s2, s3, s4, s5, s6, s7, header.content_type.to_u8(), v0, v1, l0, l1]
+        [
+            s0,
+            s1,
+            s2,
+            s3,
+            s4,
+            s5,
+            s6,
+            s7,
+            header.content_type.to_u8(),
+            v0,
+            v1,
+            l0,
+            l1,
+        ]
     }
 
     /// Appends a protected record (header + fragment) for `plaintext` to `out`. `header.length`
@@ -113,9 +129,13 @@ impl RecordCipher {
         scratch: &mut Vec<u8>,
     ) -> Result<(), OpenError> {
         let explicit = self.suite.explicit_nonce_len();
-        let (nonce_bytes, sealed) =
-            fragment.split_at_checked(explicit).ok_or(OpenError::Malformed)?;
-        let plaintext_len = sealed.len().checked_sub(TAG_LEN).ok_or(OpenError::Malformed)?;
+        let (nonce_bytes, sealed) = fragment
+            .split_at_checked(explicit)
+            .ok_or(OpenError::Malformed)?;
+        let plaintext_len = sealed
+            .len()
+            .checked_sub(TAG_LEN)
+            .ok_or(OpenError::Malformed)?;
         let nonce = if explicit > 0 {
             let mut nonce = self.iv;
             for (n, s) in nonce.iter_mut().skip(4).zip(nonce_bytes) {

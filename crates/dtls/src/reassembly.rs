@@ -76,7 +76,11 @@ impl Reassembler {
     pub const WINDOW: u16 = 8;
 
     pub fn new(max_message_len: usize) -> Self {
-        Self { next_seq: 0, partial: Vec::new(), max_message_len }
+        Self {
+            next_seq: 0,
+            partial: Vec::new(),
+            max_message_len,
+        }
     }
 
     /// The `message_seq` expected next.
@@ -92,6 +96,7 @@ impl Reassembler {
     }
 
     /// Bytes currently buffered.
+    #[cfg(test)]
     pub fn buffered(&self) -> usize {
         self.partial.iter().map(|p| p.body.len()).sum()
     }
@@ -102,12 +107,15 @@ impl Reassembler {
         if h.message_seq < self.next_seq {
             return Outcome::Old;
         }
-        if h.message_seq - self.next_seq >= Self::WINDOW
-            || h.length as usize > self.max_message_len
+        if h.message_seq - self.next_seq >= Self::WINDOW || h.length as usize > self.max_message_len
         {
             return Outcome::Dropped;
         }
-        let idx = match self.partial.iter().position(|p| p.message_seq == h.message_seq) {
+        let idx = match self
+            .partial
+            .iter()
+            .position(|p| p.message_seq == h.message_seq)
+        {
             Some(i) => i,
             None => {
                 self.partial.push(Partial {
@@ -120,7 +128,9 @@ impl Reassembler {
                 self.partial.len() - 1
             }
         };
-        let Some(p) = self.partial.get_mut(idx) else { return Outcome::Dropped };
+        let Some(p) = self.partial.get_mut(idx) else {
+            return Outcome::Dropped;
+        };
         if p.msg_type != h.msg_type || p.body.len() != h.length as usize || p.epoch != epoch {
             return Outcome::Dropped;
         }
@@ -171,7 +181,13 @@ mod tests {
     }
 
     fn offer(r: &mut Reassembler, (header, body): &(HandshakeHeader, Vec<u8>)) -> Outcome {
-        r.insert(0, &Fragment { header: *header, body })
+        r.insert(
+            0,
+            &Fragment {
+                header: *header,
+                body,
+            },
+        )
     }
 
     #[test]

@@ -127,7 +127,13 @@ impl<'a> Record<'a> {
             return Err(DecodeError::Invalid("record length"));
         }
         let fragment = r.take(usize::from(length))?;
-        let header = RecordHeader { content_type, version, epoch, sequence_number, length };
+        let header = RecordHeader {
+            content_type,
+            version,
+            epoch,
+            sequence_number,
+            length,
+        };
         Ok((Self { header, fragment }, r.rest()))
     }
 }
@@ -199,7 +205,11 @@ impl ReplayWindow {
             }
             Some(right) if seq > right => {
                 let shift = seq - right;
-                self.bits = if shift >= Self::WIDTH { 0 } else { self.bits << shift };
+                self.bits = if shift >= Self::WIDTH {
+                    0
+                } else {
+                    self.bits << shift
+                };
                 self.bits |= 1;
                 self.right = Some(seq);
             }
@@ -260,7 +270,10 @@ mod tests {
     #[test]
     fn rfc6347_4_1_truncated_record_is_an_error() {
         let buf = [23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 1, 0, 5, 1, 2];
-        assert!(matches!(Record::parse(&buf), Err(DecodeError::Truncated(_))));
+        assert!(matches!(
+            Record::parse(&buf),
+            Err(DecodeError::Truncated(_))
+        ));
     }
 
     #[test]

@@ -53,7 +53,11 @@ impl ExpectClientHello {
                     server_version: version::DTLS1_0,
                     cookie: expected.map(|c| c.to_vec()).unwrap_or_default(),
                 };
-                cx.send_unbuffered(&Message::HelloVerifyRequest(hvr), meta.message_seq, meta.record_seq)?;
+                cx.send_unbuffered(
+                    &Message::HelloVerifyRequest(hvr),
+                    meta.message_seq,
+                    meta.record_seq,
+                )?;
                 cx.stats.hello_verify_requests += 1;
                 return Ok(State::ServerExpectClientHello(self));
             }
@@ -77,7 +81,11 @@ fn cookie(cx: &Context, raw_body: &[u8]) -> Option<[u8; COOKIE_LEN]> {
     r.vec8().ok()?;
     let after = r.rest();
     let before = raw_body.get(..before_len)?;
-    let key = cx.config.provider.hmac_key(HashAlgorithm::Sha256, &cx.cookie_secret).ok()?;
+    let key = cx
+        .config
+        .provider
+        .hmac_key(HashAlgorithm::Sha256, &cx.cookie_secret)
+        .ok()?;
     let mac = key.sign(&[before, after]);
     mac.as_bytes().try_into().ok()
 }
@@ -111,25 +119,37 @@ fn negotiate(cx: &mut Context, hello: &ClientHello) -> Result<Choice, Error> {
     if !ext.extended_master_secret {
         return Err(Error::ExtendedMasterSecretRequired);
     }
-    if ext.renegotiation_info.as_ref().is_some_and(|info| !info.is_empty()) {
-        return Err(Error::IllegalParameter("renegotiation_info in an initial handshake"));
+    if ext
+        .renegotiation_info
+        .as_ref()
+        .is_some_and(|info| !info.is_empty())
+    {
+        return Err(Error::IllegalParameter(
+            "renegotiation_info in an initial handshake",
+        ));
     }
     // RFC 8422 §5.1.1: without supported_groups, assume the client takes any group.
     let group = match &ext.supported_groups {
         None => config.groups.first().copied(),
-        Some(offered) => {
-            config.groups.iter().copied().find(|g| offered.contains(&g.to_u16()))
-        }
+        Some(offered) => config
+            .groups
+            .iter()
+            .copied()
+            .find(|g| offered.contains(&g.to_u16())),
     }
     .ok_or(Error::NoCommonGroup)?;
     let ours = config.certificate.signing_key().scheme();
-    if let Some(algs) = &ext.signature_algorithms {
-        if !algs.contains(&ours.to_u16()) {
-            return Err(Error::NoCommonSignatureScheme);
-        }
+    if let Some(algs) = &ext.signature_algorithms
+        && !algs.contains(&ours.to_u16())
+    {
+        return Err(Error::NoCommonSignatureScheme);
     }
     let srtp_profile = ext.use_srtp.as_ref().and_then(|srtp| {
-        config.srtp_profiles.iter().copied().find(|p| srtp.profiles.contains(&p.to_u16()))
+        config
+            .srtp_profiles
+            .iter()
+            .copied()
+            .find(|p| srtp.profiles.contains(&p.to_u16()))
     });
     let secure_renegotiation = ext.renegotiation_info.is_some()
         || hello.cipher_suites.contains(&EMPTY_RENEGOTIATION_INFO_SCSV);
@@ -157,7 +177,10 @@ fn send_server_flight(
     let extensions = Extensions {
         renegotiation_info: choice.secure_renegotiation.then(Vec::new),
         extended_master_secret: true,
-        use_srtp: n.srtp_profile.map(|p: SrtpProfile| UseSrtp { profiles: vec![p.to_u16()], mki: Vec::new() }),
+        use_srtp: n.srtp_profile.map(|p: SrtpProfile| UseSrtp {
+            profiles: vec![p.to_u16()],
+            mki: Vec::new(),
+        }),
         ec_point_formats: choice.ec_point_formats.then(|| vec![0]),
         ..Extensions::default()
     };
@@ -170,22 +193,42 @@ fn send_server_flight(
         extensions,
     };
     let certificate = cx.config.certificate.clone();
-    let kx = cx.config.provider.start_key_exchange(choice.group, cx.rng.as_mut())?;
-    let params = EcdhParams { group: choice.group.to_u16(), public: kx.public_key().to_vec() };
+    let kx = cx
+        .config
+        .provider
+        .start_key_exchange(choice.group, cx.rng.as_mut())?;
+    let params = EcdhParams {
+        group: choice.group.to_u16(),
+        public: kx.public_key().to_vec(),
+    };
     let key = certificate.signing_key();
-    let signature = key.sign(&state::ske_signed_bytes(&n.client_random, &n.server_random, &params))?;
+    let signature = key.sign(&state::ske_signed_bytes(
+        &n.client_random,
+        &n.server_random,
+        &params,
+    ))?;
     let ske = ServerKeyExchange {
         params,
-        signed: DigitallySigned { scheme: key.scheme().to_u16(), signature },
+        signed: DigitallySigned {
+            scheme: key.scheme().to_u16(),
+            signature,
+        },
     };
     let request = CertificateRequest {
         certificate_types: vec![CERT_TYPE_ECDSA_SIGN, CERT_TYPE_RSA_SIGN],
-        signature_schemes: cx.config.verify_schemes.iter().map(|s: &SignatureScheme| s.to_u16()).collect(),
+        signature_schemes: cx
+            .config
+            .verify_schemes
+            .iter()
+            .map(|s: &SignatureScheme| s.to_u16())
+            .collect(),
         authorities: Vec::new(),
     };
     let flight: Vec<FlightMessage> = [
         Message::ServerHello(server_hello),
-        Message::Certificate(CertificateMsg { chain: vec![certificate.der().to_vec()] }),
+        Message::Certificate(CertificateMsg {
+            chain: vec![certificate.der().to_vec()],
+        }),
         Message::ServerKeyExchange(ske),
         Message::CertificateRequest(request),
         Message::ServerHelloDone,
@@ -194,7 +237,10 @@ fn send_server_flight(
     .map(|m| cx.handshake_message(m, 0))
     .collect();
     cx.send_flight(now, flight, Some(client_hello_seq), true)?;
-    Ok(State::ServerExpectCertificate(ExpectCertificate { negotiated: choice.negotiated, kx }))
+    Ok(State::ServerExpectCertificate(ExpectCertificate {
+        negotiated: choice.negotiated,
+        kx,
+    }))
 }
 
 /// Flight 4 sent; waiting for the client's Certificate (WebRTC authenticates both sides, so a
@@ -206,22 +252,31 @@ pub(crate) struct ExpectCertificate {
 
 impl core::fmt::Debug for ExpectCertificate {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ExpectCertificate").field("negotiated", &self.negotiated).finish_non_exhaustive()
+        f.debug_struct("ExpectCertificate")
+            .field("negotiated", &self.negotiated)
+            .finish_non_exhaustive()
     }
 }
 
 impl ExpectCertificate {
-    pub fn handle(self, cx: &mut Context, message: Message, meta: Meta<'_>) -> Result<State, Error> {
+    pub fn handle(
+        self,
+        cx: &mut Context,
+        message: Message,
+        meta: Meta<'_>,
+    ) -> Result<State, Error> {
         state::check_epoch(&meta, &message)?;
         let Message::Certificate(cert) = message else {
             return Err(unexpected("Certificate", &message));
         };
         state::accept_peer_certificate(cx, cert.chain)?;
-        Ok(State::ServerExpectClientKeyExchange(ExpectClientKeyExchange {
-            negotiated: self.negotiated,
-            kx: self.kx,
-            client_flight_seq: meta.message_seq,
-        }))
+        Ok(State::ServerExpectClientKeyExchange(
+            ExpectClientKeyExchange {
+                negotiated: self.negotiated,
+                kx: self.kx,
+                client_flight_seq: meta.message_seq,
+            },
+        ))
     }
 }
 
@@ -234,12 +289,19 @@ pub(crate) struct ExpectClientKeyExchange {
 
 impl core::fmt::Debug for ExpectClientKeyExchange {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ExpectClientKeyExchange").field("negotiated", &self.negotiated).finish_non_exhaustive()
+        f.debug_struct("ExpectClientKeyExchange")
+            .field("negotiated", &self.negotiated)
+            .finish_non_exhaustive()
     }
 }
 
 impl ExpectClientKeyExchange {
-    pub fn handle(self, cx: &mut Context, message: Message, meta: Meta<'_>) -> Result<State, Error> {
+    pub fn handle(
+        self,
+        cx: &mut Context,
+        message: Message,
+        meta: Meta<'_>,
+    ) -> Result<State, Error> {
         state::check_epoch(&meta, &message)?;
         let Message::ClientKeyExchange(cke) = message else {
             return Err(unexpected("ClientKeyExchange", &message));
@@ -250,10 +312,12 @@ impl ExpectClientKeyExchange {
             .map_err(|_| Error::IllegalParameter("client ECDHE public key"))?;
         // The transcript ends with this ClientKeyExchange: the RFC 7627 session hash.
         let established = state::derive_keys(cx, self.negotiated, pre_master.as_bytes())?;
-        Ok(State::ServerExpectCertificateVerify(ExpectCertificateVerify {
-            established,
-            client_flight_seq: self.client_flight_seq,
-        }))
+        Ok(State::ServerExpectCertificateVerify(
+            ExpectCertificateVerify {
+                established,
+                client_flight_seq: self.client_flight_seq,
+            },
+        ))
     }
 }
 
@@ -265,12 +329,20 @@ pub(crate) struct ExpectCertificateVerify {
 }
 
 impl ExpectCertificateVerify {
-    pub fn handle(self, cx: &mut Context, message: Message, meta: Meta<'_>) -> Result<State, Error> {
+    pub fn handle(
+        self,
+        cx: &mut Context,
+        message: Message,
+        meta: Meta<'_>,
+    ) -> Result<State, Error> {
         state::check_epoch(&meta, &message)?;
         let Message::CertificateVerify(cv) = message else {
             return Err(unexpected("CertificateVerify", &message));
         };
-        let signed = cx.transcript.get(..meta.transcript_before).unwrap_or_default();
+        let signed = cx
+            .transcript
+            .get(..meta.transcript_before)
+            .unwrap_or_default();
         state::verify_peer_signature(cx, &cv.signed, signed)?;
         Ok(State::ServerExpectFinished(ExpectFinished {
             established: self.established,
@@ -308,7 +380,10 @@ impl ExpectFinished {
         // Flight 6. It has no timer (§4.2.4: the client retransmits if it is lost, and its
         // retransmission makes us send this again).
         let finished = state::our_finished(cx, &self.established, state::SERVER_FINISHED)?;
-        let flight = vec![FlightMessage::ChangeCipherSpec, cx.handshake_message(&finished, 1)];
+        let flight = vec![
+            FlightMessage::ChangeCipherSpec,
+            cx.handshake_message(&finished, 1),
+        ];
         cx.send_flight(now, flight, Some(self.client_flight_seq), false)?;
         Ok(cx.handshake_complete(self.established))
     }

@@ -141,28 +141,38 @@ fn connected_handle(cx: &mut Context, e: Established, message: Message) -> Resul
 
 /// The error for a message the state does not expect.
 pub(crate) fn unexpected(expected: &'static str, got: &Message) -> Error {
-    Error::UnexpectedMessage { expected, got: got.name() }
+    Error::UnexpectedMessage {
+        expected,
+        got: got.name(),
+    }
 }
 
 /// Handshake messages other than Finished travel in epoch 0, Finished in epoch 1 (we never
 /// renegotiate, so no other epoch carries handshake messages).
 pub(crate) fn check_epoch(meta: &Meta<'_>, message: &Message) -> Result<(), Error> {
-    let want = if matches!(message, Message::Finished(_)) { 1 } else { 0 };
+    let want = if matches!(message, Message::Finished(_)) {
+        1
+    } else {
+        0
+    };
     if meta.epoch == want {
         Ok(())
     } else {
-        Err(Error::UnexpectedMessage { expected: "handshake message in its epoch", got: message.name() })
+        Err(Error::UnexpectedMessage {
+            expected: "handshake message in its epoch",
+            got: message.name(),
+        })
     }
 }
 
 /// Takes the peer's leaf certificate from a Certificate message, parses it, and checks its
 /// fingerprint now if the caller already gave us the fingerprints (RFC 8122 §5; otherwise the
 /// check waits for [`crate::Dtls::set_remote_fingerprints`]).
-pub(crate) fn accept_peer_certificate(
-    cx: &mut Context,
-    chain: Vec<Vec<u8>>,
-) -> Result<(), Error> {
-    let leaf = chain.into_iter().next().ok_or(Error::BadCertificate("no certificate"))?;
+pub(crate) fn accept_peer_certificate(cx: &mut Context, chain: Vec<Vec<u8>>) -> Result<(), Error> {
+    let leaf = chain
+        .into_iter()
+        .next()
+        .ok_or(Error::BadCertificate("no certificate"))?;
     let cert = PeerCertificate::parse(leaf)?;
     cx.peer = PeerAuth::Pending(cert);
     cx.check_fingerprint()
@@ -177,7 +187,12 @@ pub(crate) fn verify_peer_signature(
     let scheme = SignatureScheme::from_u16(signed.scheme)
         .filter(|s| cx.config.verify_schemes.contains(s))
         .ok_or(Error::IllegalParameter("signature scheme we did not offer"))?;
-    let spki = cx.peer.certificate().ok_or(Error::BadCertificate("no certificate"))?.spki.as_slice();
+    let spki = cx
+        .peer
+        .certificate()
+        .ok_or(Error::BadCertificate("no certificate"))?
+        .spki
+        .as_slice();
     cx.config
         .provider
         .verify_signature(scheme, PublicKey::Spki(spki), message, &signed.signature)
@@ -207,7 +222,8 @@ pub(crate) fn check_finished(
 ) -> Result<(), Error> {
     let transcript = cx.transcript.get(..transcript_len).unwrap_or_default();
     let expected =
-        e.master.verify_data(&cx.config.provider, e.negotiated.suite, label, transcript)?;
+        e.master
+            .verify_data(&cx.config.provider, e.negotiated.suite, label, transcript)?;
     if subtle::ConstantTimeEq::ct_eq(expected.as_slice(), received).into() {
         Ok(())
     } else {
@@ -217,8 +233,12 @@ pub(crate) fn check_finished(
 
 /// Our Finished message over the whole transcript so far.
 pub(crate) fn our_finished(cx: &Context, e: &Established, label: &[u8]) -> Result<Message, Error> {
-    let verify_data =
-        e.master.verify_data(&cx.config.provider, e.negotiated.suite, label, &cx.transcript)?;
+    let verify_data = e.master.verify_data(
+        &cx.config.provider,
+        e.negotiated.suite,
+        label,
+        &cx.transcript,
+    )?;
     Ok(Message::Finished(verify_data.to_vec()))
 }
 

@@ -1,7 +1,12 @@
 //! Client and server over netsim links (RFC 6347 §4.2.4 retransmission, §4.2.3 fragmentation,
 //! §4.1.2.6 replay): every run completes, both sides export the same keying material, and a
 //! run is reproducible from its seed.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -21,28 +26,54 @@ fn run_with(
     tweak: impl Fn(&mut Config),
 ) -> (Pair<Node, Node>, Duration) {
     let (client, server) = pair_with(seed, tweak);
-    let mut pair = Pair::new(Node::new(client), Node::new(server), link.clone(), link, seed);
+    let mut pair = Pair::new(
+        Node::new(client),
+        Node::new(server),
+        link.clone(),
+        link,
+        seed,
+    );
     let done =
         pair.run_until_condition(epoch() + limit, |p| p.a().connected() && p.b().connected());
-    assert!(done, "seed {seed}: handshake did not complete: {:?} / {:?}", pair.a().dtls, pair.b().dtls);
-    assert_eq!(pair.a().export(), pair.b().export(), "seed {seed}: exporters differ");
+    assert!(
+        done,
+        "seed {seed}: handshake did not complete: {:?} / {:?}",
+        pair.a().dtls,
+        pair.b().dtls
+    );
+    assert_eq!(
+        pair.a().export(),
+        pair.b().export(),
+        "seed {seed}: exporters differ"
+    );
     let took = pair.now() - epoch();
     (pair, took)
 }
 
 fn exchange_application_data(pair: &mut Pair<Node, Node>) {
-    pair.a_mut().dtls.send_application_data(b"from client").unwrap();
-    pair.b_mut().dtls.send_application_data(b"from server").unwrap();
+    pair.a_mut()
+        .dtls
+        .send_application_data(b"from client")
+        .unwrap();
+    pair.b_mut()
+        .dtls
+        .send_application_data(b"from server")
+        .unwrap();
     let deadline = pair.now() + Duration::from_secs(1);
-    assert!(pair.run_until_condition(deadline, |p| !p.a().received.is_empty()
-        && !p.b().received.is_empty()));
+    assert!(
+        pair.run_until_condition(deadline, |p| !p.a().received.is_empty()
+            && !p.b().received.is_empty())
+    );
     assert_eq!(pair.a().received, [b"from server".to_vec()]);
     assert_eq!(pair.b().received, [b"from client".to_vec()]);
 }
 
 #[test]
 fn rfc6347_4_2_clean_link_handshake_exporter_and_data() {
-    let link = LinkConfig { delay: Duration::from_millis(10), ..Default::default() };
+    let link = LinkConfig {
+        delay: Duration::from_millis(10),
+        ..Default::default()
+    };
     let (mut pair, took) = run_with(1, link, Duration::from_secs(5), |_| {});
     // Three round trips (no cookie exchange): 6 x 10 ms one way minus the last half trip.
     assert!(took <= Duration::from_millis(60), "{took:?}");
@@ -53,8 +84,13 @@ fn rfc6347_4_2_clean_link_handshake_exporter_and_data() {
 
 #[test]
 fn rfc6347_4_2_1_cookie_exchange_over_netsim() {
-    let link = LinkConfig { delay: Duration::from_millis(10), ..Default::default() };
-    let (pair, _) = run_with(2, link, Duration::from_secs(5), |c| c.cookie_exchange = true);
+    let link = LinkConfig {
+        delay: Duration::from_millis(10),
+        ..Default::default()
+    };
+    let (pair, _) = run_with(2, link, Duration::from_secs(5), |c| {
+        c.cookie_exchange = true
+    });
     assert_eq!(pair.b().dtls.stats().hello_verify_requests, 1);
     assert_eq!(pair.a().dtls.stats().hello_verify_requests, 1);
 }
@@ -69,8 +105,9 @@ fn rfc6347_4_2_4_thirty_percent_loss_completes() {
             jitter: Duration::from_millis(5),
             ..Default::default()
         };
-        let (mut pair, _) =
-            run_with(100 + seed, link, Duration::from_secs(600), |c| c.cookie_exchange = seed % 2 == 0);
+        let (mut pair, _) = run_with(100 + seed, link, Duration::from_secs(600), |c| {
+            c.cookie_exchange = seed % 2 == 0
+        });
         let (ab, ba) = pair.stats();
         lost += ab.lost + ba.lost;
         // Application data still flows (it is not retransmitted: send until one gets through).
@@ -95,8 +132,9 @@ fn rfc6347_4_2_4_reordering_and_duplication_tolerated() {
             jitter: Duration::from_millis(30),
             ..Default::default()
         };
-        let (pair, _) =
-            run_with(200 + seed, link, Duration::from_secs(120), |c| c.cookie_exchange = seed % 2 == 1);
+        let (pair, _) = run_with(200 + seed, link, Duration::from_secs(120), |c| {
+            c.cookie_exchange = seed % 2 == 1
+        });
         let (ab, ba) = pair.stats();
         impaired += ab.duplicated + ba.duplicated + ab.reordered + ba.reordered;
     }
@@ -116,20 +154,43 @@ fn rfc6347_4_2_3_mtu_576_fragments_certificates() {
         c.mtu = 576;
         std::sync::Arc::new(c)
     };
-    let mut client =
-        sansrtc_dtls::Dtls::new(sansrtc_dtls::Role::Client, mk(client_cert.clone()), common::rng(1))
-            .unwrap();
-    let mut server =
-        sansrtc_dtls::Dtls::new(sansrtc_dtls::Role::Server, mk(server_cert.clone()), common::rng(2))
-            .unwrap();
+    let mut client = sansrtc_dtls::Dtls::new(
+        sansrtc_dtls::Role::Client,
+        mk(client_cert.clone()),
+        common::rng(1),
+    )
+    .unwrap();
+    let mut server = sansrtc_dtls::Dtls::new(
+        sansrtc_dtls::Role::Server,
+        mk(server_cert.clone()),
+        common::rng(2),
+    )
+    .unwrap();
     client.set_remote_fingerprints(vec![server_cert.fingerprint().clone()]);
     server.set_remote_fingerprints(vec![client_cert.fingerprint().clone()]);
-    let link = LinkConfig { mtu: Some(576), delay: Duration::from_millis(5), loss: 0.1, ..Default::default() };
-    let mut pair = Pair::new(Node::new(client), Node::new(server), link.clone(), link, seed);
-    assert!(pair.run_until_condition(epoch() + Duration::from_secs(300), |p| p.a().connected()
-        && p.b().connected()));
+    let link = LinkConfig {
+        mtu: Some(576),
+        delay: Duration::from_millis(5),
+        loss: 0.1,
+        ..Default::default()
+    };
+    let mut pair = Pair::new(
+        Node::new(client),
+        Node::new(server),
+        link.clone(),
+        link,
+        seed,
+    );
+    assert!(
+        pair.run_until_condition(epoch() + Duration::from_secs(300), |p| p.a().connected()
+            && p.b().connected())
+    );
     let (ab, ba) = pair.stats();
-    assert_eq!(ab.dropped_mtu + ba.dropped_mtu, 0, "a datagram exceeded the MTU");
+    assert_eq!(
+        ab.dropped_mtu + ba.dropped_mtu,
+        0,
+        "a datagram exceeded the MTU"
+    );
     assert_eq!(pair.a().export(), pair.b().export());
     assert_eq!(pair.a().dtls.max_application_data_len(), 576 - 13 - 24);
 }
@@ -139,12 +200,18 @@ fn rfc6347_4_2_4_lost_final_flight_is_recovered() {
     let (client, server) = pair_with(400, |_| {});
     let mut run = common::Lockstep::new(client, server);
     // Server datagrams: #0 is flight 4, #1 is flight 6 (ChangeCipherSpec + Finished): lose it.
-    assert!(run.run(Duration::from_secs(10), |from_client, i, _| from_client || i != 1));
+    assert!(
+        run.run(Duration::from_secs(10), |from_client, i, _| from_client
+            || i != 1)
+    );
     assert!(run.server.connected_at.unwrap() < run.client.connected_at.unwrap());
     // The client's timer (1 s) retransmitted flight 5; that made the server resend flight 6.
     assert_eq!(run.client.dtls.stats().retransmissions, 1);
     assert_eq!(run.server.dtls.stats().retransmissions, 1);
-    assert_eq!(run.client.connected_at.unwrap() - epoch(), Duration::from_secs(1));
+    assert_eq!(
+        run.client.connected_at.unwrap() - epoch(),
+        Duration::from_secs(1)
+    );
     assert_eq!(run.client.export(), run.server.export());
 }
 
@@ -153,7 +220,10 @@ fn rfc6347_4_2_4_lost_client_final_flight_is_recovered() {
     let (client, server) = pair_with(401, |_| {});
     let mut run = common::Lockstep::new(client, server);
     // Client datagrams: #0 ClientHello, #1 flight 5: lose it once.
-    assert!(run.run(Duration::from_secs(10), |from_client, i, _| !from_client || i != 1));
+    assert!(
+        run.run(Duration::from_secs(10), |from_client, i, _| !from_client
+            || i != 1)
+    );
     assert_eq!(run.client.export(), run.server.export());
 }
 
@@ -197,7 +267,13 @@ fn same_seed_same_run() {
             ..Default::default()
         };
         let (pair, took) = run_with(seed, link, Duration::from_secs(600), |_| {});
-        (took, pair.a().export(), pair.a().dtls.stats(), pair.b().dtls.stats(), pair.stats())
+        (
+            took,
+            pair.a().export(),
+            pair.a().dtls.stats(),
+            pair.b().dtls.stats(),
+            pair.stats(),
+        )
     };
     assert_eq!(trace(7), trace(7));
     assert_ne!(trace(7).1, trace(8).1);
@@ -222,7 +298,10 @@ fn rfc8842_deferred_fingerprint_check() {
         common::rng(3),
     )
     .unwrap();
-    let link = LinkConfig { delay: Duration::from_millis(10), ..Default::default() };
+    let link = LinkConfig {
+        delay: Duration::from_millis(10),
+        ..Default::default()
+    };
     let mut pair = Pair::new(Node::new(client), Node::new(server), link.clone(), link, 9);
     assert!(pair.run_until_condition(epoch() + Duration::from_secs(5), |p| p.a().connected()));
     pair.a_mut().dtls.send_application_data(b"early").unwrap();
@@ -232,46 +311,53 @@ fn rfc8842_deferred_fingerprint_check() {
     assert!(server.events.is_empty() && server.received.is_empty());
     let mut out = [0u8; 8];
     assert_eq!(
-        server.dtls.export_keying_material("EXTRACTOR-dtls_srtp", &mut out),
+        server
+            .dtls
+            .export_keying_material("EXTRACTOR-dtls_srtp", &mut out),
         Err(sansrtc_dtls::Error::NotConnected)
     );
-    server.dtls.set_remote_fingerprints(vec![client_cert.fingerprint().clone()]);
+    server
+        .dtls
+        .set_remote_fingerprints(vec![client_cert.fingerprint().clone()]);
     pair.run_until(pair.now() + Duration::from_millis(1));
     assert!(pair.b().connected());
-    assert!(matches!(pair.b().events[..], [sansrtc_dtls::Event::Connected { .. }]));
+    assert!(matches!(
+        pair.b().events[..],
+        [sansrtc_dtls::Event::Connected { .. }]
+    ));
     assert_eq!(pair.b().received, [b"early".to_vec()]);
 }
 
 #[test]
 fn rfc8122_5_deferred_fingerprint_mismatch_is_fatal() {
-    let (client, mut server) = pair_with(700, |_| {});
-    server = {
-        // A server that has not been told the client's fingerprint yet.
-        let _ = &mut server;
-        let cert = common::certificate(701, "server");
-        let s = sansrtc_dtls::Dtls::new(
-            sansrtc_dtls::Role::Server,
-            std::sync::Arc::new(Config::new(cert)),
-            common::rng(4),
-        )
-        .unwrap();
-        s
-    };
-    let mut client = client;
+    let (mut client, _) = pair_with(700, |_| {});
+    // A server that has not been told the client's fingerprint yet.
+    let server = sansrtc_dtls::Dtls::new(
+        sansrtc_dtls::Role::Server,
+        std::sync::Arc::new(Config::new(common::certificate(701, "server"))),
+        common::rng(4),
+    )
+    .unwrap();
     client.set_remote_fingerprints(vec![server.local_fingerprint().clone()]);
     let mut run = common::Lockstep::new(client, server);
     assert!(!run.run(Duration::from_secs(5), |_, _, _| true));
     assert!(run.client.connected());
-    let wrong = sansrtc_dtls::Fingerprint::parse(&format!("sha-1 {}", ["01"; 20].join(":"))).unwrap();
+    let wrong =
+        sansrtc_dtls::Fingerprint::parse(&format!("sha-1 {}", ["01"; 20].join(":"))).unwrap();
     run.server.dtls.set_remote_fingerprints(vec![wrong]);
-    assert_eq!(run.server.dtls.error(), Some(&sansrtc_dtls::Error::FingerprintMismatch));
+    assert_eq!(
+        run.server.dtls.error(),
+        Some(&sansrtc_dtls::Error::FingerprintMismatch)
+    );
     // The fatal alert reaches the client.
     let mut buf = Vec::new();
     let n = run.server.dtls.poll_transmit(run.now, &mut buf).unwrap();
-    run.client.handle_datagram(run.now, &buf[..n].to_vec());
+    run.client.handle_datagram(run.now, &buf[..n]);
     assert_eq!(
         run.client.dtls.error(),
-        Some(&sansrtc_dtls::Error::AlertReceived(sansrtc_dtls::AlertDescription::BadCertificate))
+        Some(&sansrtc_dtls::Error::AlertReceived(
+            sansrtc_dtls::AlertDescription::BadCertificate
+        ))
     );
 }
 
@@ -283,10 +369,13 @@ fn rfc5246_7_2_1_close_notify() {
     run.client.dtls.close();
     let mut buf = Vec::new();
     let n = run.client.dtls.poll_transmit(run.now, &mut buf).unwrap();
-    run.server.handle_datagram(run.now, &buf[..n].to_vec());
+    run.server.handle_datagram(run.now, &buf[..n]);
     assert!(run.server.events.contains(&sansrtc_dtls::Event::Closed));
     assert_eq!(run.server.dtls.error(), Some(&sansrtc_dtls::Error::Closed));
-    assert_eq!(run.client.dtls.send_application_data(b"x"), Err(sansrtc_dtls::Error::Closed));
+    assert_eq!(
+        run.client.dtls.send_application_data(b"x"),
+        Err(sansrtc_dtls::Error::Closed)
+    );
     // The server answered with its own close_notify.
     assert!(run.server.dtls.poll_transmit(run.now, &mut buf).is_some());
 }
@@ -326,10 +415,18 @@ fn rfc6347_4_1_1_records_packed_into_one_datagram() {
     }
     let mut buf = Vec::new();
     let n = run.client.dtls.poll_transmit(run.now, &mut buf).unwrap();
-    assert!(run.client.dtls.poll_transmit(run.now, &mut Vec::new()).is_none());
+    assert!(
+        run.client
+            .dtls
+            .poll_transmit(run.now, &mut Vec::new())
+            .is_none()
+    );
     assert_eq!(n, 3 * (13 + 8 + 100 + 16));
-    run.server.handle_datagram(run.now, &buf[..n].to_vec());
-    assert_eq!(run.server.received, [vec![0; 100], vec![1; 100], vec![2; 100]]);
+    run.server.handle_datagram(run.now, &buf[..n]);
+    assert_eq!(
+        run.server.received,
+        [vec![0; 100], vec![1; 100], vec![2; 100]]
+    );
     let max = run.client.dtls.max_application_data_len();
     assert_eq!(max, 1200 - 13 - 24);
     assert!(run.client.dtls.send_application_data(&vec![0; max]).is_ok());
@@ -344,19 +441,25 @@ fn every_suite_and_group_handshakes() {
     use sansrtc_crypto::kx::NamedGroup;
     use sansrtc_dtls::CipherSuite;
     for (i, suite) in CipherSuite::ALL.into_iter().enumerate() {
-        for (j, group) in [NamedGroup::X25519, NamedGroup::Secp256r1].into_iter().enumerate() {
+        for (j, group) in [NamedGroup::X25519, NamedGroup::Secp256r1]
+            .into_iter()
+            .enumerate()
+        {
             let (client, server) = pair_with(1000 + (i * 2 + j) as u64, |c| {
                 c.cipher_suites = vec![suite];
                 c.groups = vec![group];
             });
             let mut run = common::Lockstep::new(client, server);
-            assert!(run.run(Duration::from_secs(5), |_, _, _| true), "{suite:?} {group:?}");
+            assert!(
+                run.run(Duration::from_secs(5), |_, _, _| true),
+                "{suite:?} {group:?}"
+            );
             assert_eq!(run.client.dtls.cipher_suite(), Some(suite));
             assert_eq!(run.client.export(), run.server.export());
             run.client.dtls.send_application_data(b"hi").unwrap();
             let mut buf = Vec::new();
             let n = run.client.dtls.poll_transmit(run.now, &mut buf).unwrap();
-            run.server.handle_datagram(run.now, &buf[..n].to_vec());
+            run.server.handle_datagram(run.now, &buf[..n]);
             assert_eq!(run.server.received, [b"hi".to_vec()]);
         }
     }

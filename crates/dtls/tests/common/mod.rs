@@ -44,7 +44,12 @@ pub struct Node {
 
 impl Node {
     pub fn new(dtls: Dtls) -> Self {
-        Self { dtls, events: Vec::new(), received: Vec::new(), connected_at: None }
+        Self {
+            dtls,
+            events: Vec::new(),
+            received: Vec::new(),
+            connected_at: None,
+        }
     }
 
     fn drain(&mut self, now: Instant) {
@@ -66,7 +71,9 @@ impl Node {
 
     pub fn export(&self) -> Vec<u8> {
         let mut out = vec![0u8; 60];
-        self.dtls.export_keying_material("EXTRACTOR-dtls_srtp", &mut out).unwrap();
+        self.dtls
+            .export_keying_material("EXTRACTOR-dtls_srtp", &mut out)
+            .unwrap();
         out
     }
 }
