@@ -156,4 +156,12 @@ mod tests {
         assert!(Alert::parse(&[3, 0]).is_err());
         assert!(Alert::parse(&[1]).is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn rfc5246_7_2_every_alert_roundtrips(level in 1u8..=2, description: u8) {
+            let a = Alert::parse(&[level, description]).unwrap();
+            proptest::prop_assert_eq!(a.to_bytes(), [level, description]);
+        }
+    }
 }

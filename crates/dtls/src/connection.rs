@@ -163,8 +163,6 @@ pub(crate) struct Context {
     /// Server: the cookie secret (§4.2.1).
     pub cookie_secret: [u8; 32],
     received: Received,
-    /// A peer-triggered retransmission already happened for the datagram being processed.
-    retransmitted_for_datagram: bool,
     scratch: Vec<u8>,
 }
 
@@ -235,7 +233,6 @@ impl Dtls {
             announced: false,
             cookie_secret,
             received: Received::default(),
-            retransmitted_for_datagram: false,
             scratch: Vec::new(),
         };
         let state = match role {
@@ -339,7 +336,6 @@ impl Dtls {
         if self.state.is_err() {
             return;
         }
-        self.cx.retransmitted_for_datagram = false;
         self.process_records(now, datagram);
         // Epoch-1 records that overtook the key exchange, now that the keys may be known.
         while self.state.is_ok()
@@ -411,7 +407,7 @@ impl Dtls {
         self.cx.flight.rto = rto;
         self.cx.flight.retransmit_at = Some(now + rto);
         self.cx.stats.retransmissions += 1;
-        if let Err(e) = self.cx.transmit_flight() {
+        if let Err(e) = self.cx.transmit_flight(now) {
             self.fail(e);
         }
     }
@@ -693,16 +689,17 @@ impl Dtls {
                 }
                 Outcome::Old => {
                     // §4.2.4: a retransmitted peer flight means our answer was lost; send it
-                    // again (once per datagram).
-                    let retransmitted = self
-                        .cx
-                        .flight
+                    // again. Spaced out, so that a duplicated (or spoofed: epoch 0 is not
+                    // authenticated) flight does not make us send one flight per datagram.
+                    let flight = &self.cx.flight;
+                    let retransmitted = flight
                         .answers_seq
                         .is_some_and(|first| h.message_seq >= first);
-                    if retransmitted && !self.cx.retransmitted_for_datagram {
-                        self.cx.retransmitted_for_datagram = true;
+                    let gap = self.cx.config.initial_retransmit / 8;
+                    let due = flight.last_sent.is_none_or(|at| now >= at + gap);
+                    if retransmitted && due {
                         self.cx.stats.retransmissions += 1;
-                        if let Err(e) = self.cx.transmit_flight() {
+                        if let Err(e) = self.cx.transmit_flight(now) {
                             self.fail(e);
                             return;
                         }
@@ -917,7 +914,8 @@ impl Context {
     }
 
     /// (Re)sends every message of the current flight with fresh record sequence numbers.
-    pub fn transmit_flight(&mut self) -> Result<(), Error> {
+    pub fn transmit_flight(&mut self, now: Instant) -> Result<(), Error> {
+        self.flight.last_sent = Some(now);
         let messages = core::mem::take(&mut self.flight.messages);
         let mut result = Ok(());
         for m in &messages {
@@ -978,10 +976,11 @@ impl Context {
             messages,
             answers_seq,
             retransmit_at: timer.then(|| now + rto),
+            last_sent: None,
             rto,
             retransmissions: 0,
         };
-        self.transmit_flight()
+        self.transmit_flight(now)
     }
 
     /// Installs the epoch-1 keys derived from the master secret.

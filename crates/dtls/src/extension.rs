@@ -30,6 +30,9 @@ pub mod kind {
     pub const RENEGOTIATION_INFO: u16 = 0xff01;
 }
 
+/// Most extensions we accept in one hello (Chromium sends about 20, GREASE included).
+const MAX_EXTENSIONS: usize = 64;
+
 /// An SRTP protection profile negotiated by use_srtp (RFC 5764 §4.1.2, RFC 7714 §14.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -140,6 +143,9 @@ impl Extensions {
         let mut r = Reader::new(block, "extensions");
         let mut seen: Vec<u16> = Vec::new();
         while !r.is_empty() {
+            if seen.len() >= MAX_EXTENSIONS {
+                return Err(DecodeError::Invalid("too many extensions"));
+            }
             let ty = r.u16()?;
             let body = r.vec16()?;
             // "There MUST NOT be more than one extension of the same type." (RFC 5246 §7.4.1.4)

@@ -30,6 +30,8 @@ pub(crate) struct Flight {
     /// it again means the peer retransmitted, so we retransmit too (§4.2.4).
     pub answers_seq: Option<u16>,
     pub retransmit_at: Option<Instant>,
+    /// When the flight last went out (peer-triggered retransmissions are spaced from it).
+    pub last_sent: Option<Instant>,
     pub rto: Duration,
     pub retransmissions: u32,
 }

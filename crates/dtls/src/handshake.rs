@@ -697,6 +697,65 @@ mod tests {
         }
 
         #[test]
+        fn rfc6347_4_2_2_fragment_header_roundtrip(
+            msg_type: u8, seq: u16, len in 0u32..5000, off in 0u32..5000, body in prop::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let off = off.min(len);
+            let n = (body.len() as u32).min(len - off);
+            let body = &body[..n as usize];
+            let header = HandshakeHeader { msg_type, length: len, message_seq: seq, fragment_offset: off, fragment_length: n };
+            let mut buf = Vec::new();
+            header.encode(&mut buf);
+            buf.extend_from_slice(body);
+            let (frag, rest) = Fragment::parse(&buf).unwrap();
+            prop_assert_eq!(frag.header, header);
+            prop_assert_eq!(frag.body, body);
+            prop_assert!(rest.is_empty());
+        }
+
+        #[test]
+        fn rfc5246_7_4_message_bodies_roundtrip(
+            random: [u8; 32],
+            bytes in prop::collection::vec(any::<u8>(), 1..200),
+            schemes in prop::collection::vec(any::<u16>(), 0..10),
+            suite: u16,
+            group: u16,
+            ems: bool,
+            chain in prop::collection::vec(prop::collection::vec(any::<u8>(), 1..50), 0..4),
+        ) {
+            let small = bytes[..bytes.len().min(32)].to_vec();
+            roundtrip(&Message::ServerHello(ServerHello {
+                server_version: 0xfefd,
+                random,
+                session_id: small.clone(),
+                cipher_suite: suite,
+                compression_method: 0,
+                extensions: Extensions {
+                    extended_master_secret: ems,
+                    renegotiation_info: Some(small.clone()),
+                    ec_point_formats: Some(vec![0]),
+                    ..Default::default()
+                },
+            }));
+            roundtrip(&Message::HelloVerifyRequest(HelloVerifyRequest { server_version: 0xfeff, cookie: small.clone() }));
+            roundtrip(&Message::Certificate(CertificateMsg { chain }));
+            roundtrip(&Message::ServerKeyExchange(ServerKeyExchange {
+                params: EcdhParams { group, public: small.clone() },
+                signed: DigitallySigned { scheme: suite, signature: bytes.clone() },
+            }));
+            roundtrip(&Message::CertificateRequest(CertificateRequest {
+                certificate_types: small.clone(),
+                signature_schemes: schemes.clone(),
+                authorities: bytes.clone(),
+            }));
+            roundtrip(&Message::ClientKeyExchange(ClientKeyExchange { public: small.clone() }));
+            roundtrip(&Message::CertificateVerify(CertificateVerify {
+                signed: DigitallySigned { scheme: group, signature: bytes.clone() },
+            }));
+            roundtrip(&Message::Finished(random[..12].to_vec()));
+        }
+
+        #[test]
         fn handshake_parsers_never_panic(ty: u8, body in prop::collection::vec(any::<u8>(), 0..200)) {
             let _ = Message::parse(ty, &body);
             let _ = Fragment::parse(&body);

@@ -46,9 +46,15 @@ impl Partial {
         len == 0 || self.ranges.first() == Some(&(0, len))
     }
 
-    fn add(&mut self, start: u32, end: u32) {
+    /// Records `start..end` as received; false (and nothing changed) if that would need more
+    /// than [`MAX_RANGES`] disjoint ranges.
+    fn add(&mut self, start: u32, end: u32) -> bool {
         if start == end {
-            return;
+            return true;
+        }
+        let disjoint = self.ranges.iter().all(|&(s, e)| end < s || start > e);
+        if disjoint && self.ranges.len() >= MAX_RANGES {
+            return false;
         }
         self.ranges.push((start, end));
         self.ranges.sort_unstable();
@@ -60,8 +66,13 @@ impl Partial {
             }
         }
         self.ranges = merged;
+        true
     }
 }
+
+/// Most disjoint byte ranges tracked per message: a peer sending many tiny non-adjacent
+/// fragments is cut off here instead of costing quadratic time.
+const MAX_RANGES: usize = 32;
 
 /// Buffers handshake fragments until whole messages can be released in order.
 #[derive(Debug, Clone)]
@@ -136,12 +147,15 @@ impl Reassembler {
         }
         let start = h.fragment_offset;
         let end = start + h.fragment_length; // checked against length by Fragment::parse
-        if let Some(dst) = p.body.get_mut(start as usize..end as usize) {
-            dst.copy_from_slice(frag.body);
-            p.add(start, end);
-            Outcome::Accepted
-        } else {
-            Outcome::Dropped
+        if end as usize > p.body.len() || !p.add(start, end) {
+            return Outcome::Dropped;
+        }
+        match p.body.get_mut(start as usize..end as usize) {
+            Some(dst) => {
+                dst.copy_from_slice(frag.body);
+                Outcome::Accepted
+            }
+            None => Outcome::Dropped,
         }
     }
 
@@ -221,6 +235,20 @@ mod tests {
         assert_eq!(offer(&mut r, &frag(8, 1, 0, &[1])), Outcome::Dropped);
         assert_eq!(offer(&mut r, &frag(0, 101, 0, &[1])), Outcome::Dropped);
         assert_eq!(r.buffered(), 0);
+    }
+
+    #[test]
+    fn rfc6347_4_2_3_many_disjoint_fragments_bounded() {
+        let mut r = Reassembler::new(1000);
+        for i in 0..MAX_RANGES as u32 {
+            assert_eq!(
+                offer(&mut r, &frag(0, 1000, i * 3, &[1])),
+                Outcome::Accepted
+            );
+        }
+        assert_eq!(offer(&mut r, &frag(0, 1000, 999, &[1])), Outcome::Dropped);
+        // Filling a gap next to a known range is still fine.
+        assert_eq!(offer(&mut r, &frag(0, 1000, 1, &[1])), Outcome::Accepted);
     }
 
     #[test]
