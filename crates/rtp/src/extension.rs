@@ -124,8 +124,9 @@ impl<'a> Extensions<'a> {
             }
             let (id, start, len) = match form {
                 ExtensionForm::OneByte => {
-                    if b >> 4 == 15 {
-                        // ID 15: stop processing (RFC 8285 §4.2).
+                    // ID 15 (RFC 8285 §4.2), or ID 0 with a non-zero length (§4.1.2): stop
+                    // processing the whole block.
+                    if b >> 4 == 15 || b >> 4 == 0 {
                         self.form = None;
                         return None;
                     }

@@ -145,6 +145,20 @@ fn rfc8285_4_2_id_15_stops_processing() {
 }
 
 #[test]
+fn rfc8285_4_1_2_id_0_with_a_length_stops_processing() {
+    // id 1 (1 byte), padding, then ID 0 with L=2: ignore it and everything after it.
+    let data = [0x10, 0xaa, 0x00, 0x02, 0x20, 0xbb];
+    let v: Vec<_> = Extensions::new(Some(ExtensionForm::OneByte), &data).collect();
+    assert_eq!(
+        v,
+        [Extension {
+            id: 1,
+            data: &[0xaa]
+        }]
+    );
+}
+
+#[test]
 fn rfc8285_4_3_two_byte_form_with_padding_and_empty_value() {
     // id 1 len 0, padding, id 17 len 3.
     let data = [0x01, 0x00, 0x00, 0x11, 0x03, 1, 2, 3];
