@@ -6,6 +6,7 @@
 mod association;
 mod config;
 mod cookie;
+pub mod datachannel;
 mod error;
 pub mod packet;
 mod rng;
@@ -17,6 +18,10 @@ mod tx;
 
 pub use association::{Association, CloseReason, Event, State, Stats};
 pub use config::Config;
+pub use datachannel::dcep::{Reliability, ppid};
+pub use datachannel::{
+    Channel, ChannelConfig, ChannelEvent, ChannelState, DataChannels, DtlsRole,
+};
 pub use error::Error;
 pub use rx::reassembly::Message;
 pub use tx::send_queue::SendOptions;

@@ -90,3 +90,217 @@ fn rfc8260_intact_and_ordered_under_loss_with_interleaving() {
     let l = lossy(0.10, 0.05, 0.02, 20, 5);
     bulk_transfer(13, true, l.clone(), l, 10_000_000);
 }
+
+use sansrtc_sctp::packet::ChunkType;
+use sansrtc_netsim::pair::Endpoint;
+use sansrtc_sctp::{CloseReason, Event};
+
+#[test]
+fn rfc9260_5_1_one_side_connects_other_answers_statelessly() {
+    let mut m = Manual::new(config(1), config(2), 10);
+    let now = m.now;
+    m.a.assoc.connect(now);
+    assert!(m.run(5, &mut no_drop(), |m| m.a.connected() && m.b.connected()));
+}
+
+#[test]
+fn rfc9260_5_1_lost_cookie_echo_is_retransmitted_by_t1_cookie() {
+    let mut m = Manual::new(config(1), config(2), 10);
+    let now = m.now;
+    m.a.assoc.connect(now);
+    let mut dropped = 0;
+    let mut drop = |to_b: bool, pkt: &[u8]| {
+        if to_b && chunk_types(pkt).first() == Some(&ChunkType::COOKIE_ECHO) && dropped == 0 {
+            dropped += 1;
+            return true;
+        }
+        false
+    };
+    assert!(m.run(10, &mut drop, |m| m.a.connected() && m.b.connected()));
+    // T1-cookie starts at RTO.Initial (1 s): the retransmission took about that long.
+    assert!(m.now - start() >= std::time::Duration::from_millis(1000));
+}
+
+#[test]
+fn rfc9260_5_1_lost_init_and_init_ack_are_retransmitted() {
+    let mut m = Manual::new(config(1), config(2), 10);
+    let now = m.now;
+    m.a.assoc.connect(now);
+    let mut n = 0;
+    let mut drop = |_to_b: bool, pkt: &[u8]| {
+        let t = chunk_types(pkt)[0];
+        if (t == ChunkType::INIT || t == ChunkType::INIT_ACK) && n < 3 {
+            n += 1;
+            return true;
+        }
+        false
+    };
+    assert!(m.run(30, &mut drop, |m| m.a.connected() && m.b.connected()));
+}
+
+#[test]
+fn rfc9260_5_2_1_init_collision_with_crossing_cookie_echoes() {
+    // B connects after A's INIT is already on its way: B answers A's INIT in COOKIE-WAIT while
+    // its own INIT is in flight, and both COOKIE ECHOs cross.
+    for offset_ms in [0u64, 3, 9, 10, 11, 19, 25] {
+        let mut m = Manual::new(config(1), config(2), 10);
+        let now = m.now;
+        m.a.assoc.connect(now);
+        m.flush(&mut no_drop());
+        let t = now + std::time::Duration::from_millis(offset_ms);
+        while m.wire.iter().any(|w| w.0 <= t) || m.a.poll_timeout().is_some_and(|x| x <= t) {
+            if !m.step(&mut no_drop()) {
+                break;
+            }
+            if m.now > t {
+                break;
+            }
+        }
+        m.now = m.now.max(t);
+        if !m.b.connected() {
+            let now = m.now;
+            m.b.assoc.connect(now);
+        }
+        assert!(
+            m.run(10, &mut no_drop(), |m| m.a.connected() && m.b.connected()),
+            "offset {offset_ms} ms: {:?} / {:?}",
+            m.a.assoc.state(),
+            m.b.assoc.state()
+        );
+        let now = m.now;
+        m.a.assoc.send(now, 0, 51, b"x", SendOptions::default()).unwrap();
+        m.b.assoc.send(now, 1, 51, b"y", SendOptions::default()).unwrap();
+        assert!(m.run(10, &mut no_drop(), |m| !m.a.messages.is_empty() && !m.b.messages.is_empty()), "offset {offset_ms}");
+        assert!(m.a.events.iter().filter(|e| matches!(e, Event::Connected)).count() == 1);
+    }
+}
+
+#[test]
+fn rfc9260_9_1_abort_closes_both_sides() {
+    let mut p = pair(config(1), config(2), link(0.0, 10), link(0.0, 10), 3);
+    assert!(run_until(&mut p, 5, |p| p.a().connected() && p.b().connected()));
+    let now = p.now();
+    p.a_mut().assoc.abort(now, "bye");
+    assert!(run_until(&mut p, 5, |p| p.b().closed()));
+    assert!(p.a().events.contains(&Event::Closed(CloseReason::Aborted("bye".into()))));
+    assert!(p.b().events.contains(&Event::Closed(CloseReason::AbortedByPeer("user-initiated abort: bye".into()))));
+    let now = p.now();
+    assert_eq!(p.a_mut().assoc.send(now, 0, 51, b"x", SendOptions::default()), Err(sansrtc_sctp::Error::Closed));
+}
+
+#[test]
+fn rfc9260_9_2_graceful_shutdown_after_outstanding_data() {
+    let mut p = pair(config(1), config(2), link(0.05, 10), link(0.05, 10), 4);
+    assert!(run_until(&mut p, 5, |p| p.a().connected() && p.b().connected()));
+    let now = p.now();
+    for i in 0..50u8 {
+        p.a_mut().assoc.send(now, 0, 53, &[i; 3000], SendOptions::default()).unwrap();
+    }
+    p.a_mut().assoc.shutdown(now);
+    assert!(run_until(&mut p, 60, |p| p.a().closed() && p.b().closed()));
+    assert_eq!(p.b().messages.len(), 50);
+    assert!(p.a().events.contains(&Event::Closed(CloseReason::Shutdown)));
+    assert!(p.b().events.contains(&Event::Closed(CloseReason::Shutdown)));
+}
+
+#[test]
+fn rfc9260_8_1_association_max_retrans_aborts() {
+    let mut ca = config(1);
+    ca.heartbeat_interval = None;
+    let mut p = pair(ca, config(2), link(0.0, 10), link(0.0, 10), 5);
+    assert!(run_until(&mut p, 5, |p| p.a().connected() && p.b().connected()));
+    p.link_ab().set_config(link(1.0, 10));
+    let now = p.now();
+    p.a_mut().assoc.send(now, 0, 53, b"into the void", SendOptions::default()).unwrap();
+    assert!(run_until(&mut p, 3600, |p| p.a().closed()));
+    assert!(p.a().events.contains(&Event::Closed(CloseReason::Timeout)));
+    // Association.Max.Retrans = 10: the 11th consecutive T3-rtx expiry gives up.
+    assert_eq!(p.a().assoc.stats().t3_expiries, 11);
+}
+
+#[test]
+fn rfc9260_8_3_heartbeats_keep_an_idle_association_and_measure_rtt() {
+    let mut p = pair(config(1), config(2), link(0.0, 25), link(0.0, 25), 6);
+    assert!(run_until(&mut p, 5, |p| p.a().connected() && p.b().connected()));
+    let deadline = p.now() + std::time::Duration::from_secs(300);
+    p.run_until(deadline);
+    assert_eq!(p.a().assoc.state(), State::Established);
+    let srtt = p.a().assoc.srtt().unwrap();
+    assert!(srtt >= std::time::Duration::from_millis(45) && srtt <= std::time::Duration::from_millis(60), "{srtt:?}");
+}
+
+#[test]
+fn rfc9260_8_3_unanswered_heartbeats_abort() {
+    let mut p = pair(config(1), config(2), link(0.0, 10), link(0.0, 10), 8);
+    assert!(run_until(&mut p, 5, |p| p.a().connected() && p.b().connected()));
+    p.link_ab().set_config(link(1.0, 10));
+    assert!(run_until(&mut p, 3600, |p| p.a().closed()));
+    assert!(p.a().events.contains(&Event::Closed(CloseReason::Timeout)));
+}
+
+#[test]
+fn rfc9260_5_2_4_peer_restart_is_detected_and_data_flows_again() {
+    let mut p = pair(config(1), config(2), link(0.0, 10), link(0.0, 10), 9);
+    assert!(run_until(&mut p, 5, |p| p.a().connected() && p.b().connected()));
+    let now = p.now();
+    p.a_mut().assoc.send(now, 0, 51, b"before", SendOptions::default()).unwrap();
+    assert!(run_until(&mut p, 5, |p| p.b().messages.len() == 1));
+    // B crashes and comes back with no memory of the association.
+    *p.b_mut() = Peer::new(config(77), 77);
+    let now = p.now();
+    p.b_mut().assoc.connect(now);
+    assert!(run_until(&mut p, 10, |p| p.b().connected()));
+    assert!(p.a().events.contains(&Event::Restarted));
+    let now = p.now();
+    p.a_mut().assoc.send(now, 0, 51, b"after", SendOptions::default()).unwrap();
+    p.b_mut().assoc.send(now, 0, 51, b"hi again", SendOptions::default()).unwrap();
+    assert!(run_until(&mut p, 5, |p| p.b().messages.len() == 1 && p.a().messages.len() == 1));
+    assert_eq!(p.b().messages[0].payload, b"after");
+    assert_eq!(p.a().messages[0].payload, b"hi again");
+}
+
+#[test]
+fn rfc8841_6_send_larger_than_max_message_size_fails() {
+    let mut p = pair(config(1), config(2), link(0.0, 10), link(0.0, 10), 10);
+    let now = p.now();
+    let err = p.a_mut().assoc.send(now, 0, 53, &vec![0; 256 * 1024 + 1], SendOptions::default());
+    assert_eq!(err, Err(sansrtc_sctp::Error::MessageTooLarge { size: 256 * 1024 + 1, max: 256 * 1024 }));
+    assert!(p.a_mut().assoc.send(now, 0, 53, &vec![0; 256 * 1024], SendOptions::default()).is_ok());
+}
+
+#[test]
+fn rfc8831_6_6_incoming_message_larger_than_max_aborts_cleanly() {
+    let mut cb = config(2);
+    cb.max_message_size = 10_000;
+    let mut p = pair(config(1), cb, link(0.0, 10), link(0.0, 10), 11);
+    assert!(run_until(&mut p, 5, |p| p.a().connected() && p.b().connected()));
+    let now = p.now();
+    p.a_mut().assoc.send(now, 0, 53, &[1; 5000], SendOptions::default()).unwrap();
+    p.a_mut().assoc.send(now, 0, 53, &[2; 20_000], SendOptions::default()).unwrap();
+    assert!(run_until(&mut p, 10, |p| p.a().closed() && p.b().closed()));
+    assert_eq!(p.b().messages.len(), 1);
+    assert!(matches!(p.a().events.last(), Some(Event::Closed(CloseReason::AbortedByPeer(r))) if r.contains("maximum message size")));
+}
+
+fn trace(seed: u64) -> (Vec<Vec<u8>>, String) {
+    let l = lossy(0.1, 0.05, 0.05, 20, 10);
+    let mut p = pair(config(seed), config(seed + 1), l.clone(), l, seed);
+    p.a_mut().record = true;
+    assert!(run_until(&mut p, 30, |p| p.a().connected() && p.b().connected()));
+    let now = p.now();
+    for i in 0..200usize {
+        p.a_mut().assoc.send(now, (i % 3) as u16, 53, &vec![i as u8; 1 + i * 37], SendOptions::default()).unwrap();
+    }
+    assert!(run_until(&mut p, 600, |p| p.b().messages.len() == 200));
+    (p.a().sent.clone(), format!("{:?} {:?}", p.a().assoc.stats(), p.now()))
+}
+
+#[test]
+fn netsim_runs_are_reproducible_from_the_seed() {
+    let (a, sa) = trace(42);
+    let (b, sb) = trace(42);
+    assert_eq!(sa, sb);
+    assert!(a == b, "packet traces differ");
+    let (c, _) = trace(43);
+    assert!(a != c);
+}

@@ -598,6 +598,22 @@ impl Association {
         Some(e)
     }
 
+    /// Like [`poll_event`](Self::poll_event), but a message keeps counting against the
+    /// receive window until [`release_receive_credit`](Self::release_receive_credit): for a
+    /// layer above (data channels) that queues messages for its own application.
+    pub(crate) fn poll_event_keep_credit(&mut self) -> Option<Event> {
+        while let Some(s) = self.send_queue.take_low_events() {
+            self.events.push_back(Event::BufferedAmountLow(s));
+        }
+        self.events.pop_front()
+    }
+
+    /// The layer above consumed `bytes` of messages taken with `poll_event_keep_credit`.
+    pub(crate) fn release_receive_credit(&mut self, bytes: usize) {
+        self.delivered_bytes = self.delivered_bytes.saturating_sub(bytes);
+        self.maybe_window_update();
+    }
+
     /// §6.2: when the application frees a receive window that was mostly closed, tell the
     /// peer at once rather than at its next retransmission.
     fn maybe_window_update(&mut self) {

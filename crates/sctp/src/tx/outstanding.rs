@@ -92,9 +92,6 @@ impl Outstanding {
     pub(crate) fn is_empty(&self) -> bool {
         self.queue.is_empty()
     }
-    pub(crate) fn len(&self) -> usize {
-        self.queue.len()
-    }
     pub(crate) fn has_lost(&self) -> bool {
         !self.lost.is_empty()
     }
@@ -383,16 +380,6 @@ impl Outstanding {
                 s.tx_count += 1;
             }
         }
-    }
-
-    /// Association restart: everything outstanding is forgotten.
-    pub(crate) fn clear(&mut self) {
-        self.queue.clear();
-        self.lost.clear();
-        self.flight = 0;
-        self.lost_bytes = 0;
-        self.pr_chunks = 0;
-        self.rtt_probe = None;
     }
 }
 
