@@ -19,9 +19,7 @@ mod tx;
 pub use association::{Association, CloseReason, Event, State, Stats};
 pub use config::Config;
 pub use datachannel::dcep::{Reliability, ppid};
-pub use datachannel::{
-    Channel, ChannelConfig, ChannelEvent, ChannelState, DataChannels, DtlsRole,
-};
+pub use datachannel::{Channel, ChannelConfig, ChannelEvent, ChannelState, DataChannels, DtlsRole};
 pub use error::Error;
 pub use rx::reassembly::Message;
 pub use tx::send_queue::SendOptions;

@@ -14,7 +14,13 @@ pub(crate) struct RtoEstimator {
 
 impl RtoEstimator {
     pub(crate) fn new(initial: Duration, min: Duration, max: Duration) -> Self {
-        Self { srtt: None, rttvar: Duration::ZERO, rto: initial, min, max }
+        Self {
+            srtt: None,
+            rttvar: Duration::ZERO,
+            rto: initial,
+            min,
+            max,
+        }
     }
 
     /// The current RTO.
@@ -32,7 +38,7 @@ impl RtoEstimator {
         let (srtt, rttvar) = match self.srtt {
             None => (r, r / 2),
             Some(srtt) => {
-                let diff = if srtt > r { srtt - r } else { r - srtt };
+                let diff = srtt.abs_diff(r);
                 let rttvar = self.rttvar * 3 / 4 + diff / 4;
                 (srtt * 7 / 8 + r / 8, rttvar)
             }

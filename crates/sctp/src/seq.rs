@@ -10,7 +10,9 @@ pub(crate) struct Unwrapper {
 impl Unwrapper {
     /// Starts at `initial` (unwrapped to `2^32 + initial`, so values just below never underflow).
     pub(crate) fn new(initial: u32) -> Self {
-        Self { last: (1u64 << 32) + u64::from(initial) }
+        Self {
+            last: (1u64 << 32) + u64::from(initial),
+        }
     }
 
     /// The unwrapped value of `v`, the closest to the last value seen (within ±2^31).
@@ -54,7 +56,11 @@ pub(crate) fn mid_ge(a: u32, b: u32) -> bool {
 
 /// `a` is newer than or equal to `b` as SSN (`mid == false`, 16 bits) or MID (32 bits).
 pub(crate) fn serial_ge(a: u32, b: u32, mid: bool) -> bool {
-    if mid { mid_ge(a, b) } else { ssn_ge(a as u16, b as u16) }
+    if mid {
+        mid_ge(a, b)
+    } else {
+        ssn_ge(a as u16, b as u16)
+    }
 }
 
 #[cfg(test)]

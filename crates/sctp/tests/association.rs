@@ -1,5 +1,10 @@
 //! Two associations over the netsim link.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -13,9 +18,16 @@ fn rfc9260_5_2_1_simultaneous_init_establishes_both_sides() {
     assert_eq!(p.a().assoc.state(), State::Established);
     assert_eq!(p.b().assoc.state(), State::Established);
     let now = p.now();
-    p.a_mut().assoc.send(now, 1, 51, b"hello", SendOptions::default()).unwrap();
-    p.b_mut().assoc.send(now, 2, 53, b"world", SendOptions::default()).unwrap();
-    assert!(run_until(&mut p, 5, |p| !p.a().messages.is_empty() && !p.b().messages.is_empty()));
+    p.a_mut()
+        .assoc
+        .send(now, 1, 51, b"hello", SendOptions::default())
+        .unwrap();
+    p.b_mut()
+        .assoc
+        .send(now, 2, 53, b"world", SendOptions::default())
+        .unwrap();
+    assert!(run_until(&mut p, 5, |p| !p.a().messages.is_empty()
+        && !p.b().messages.is_empty()));
     assert_eq!(p.b().messages[0].payload, b"hello");
     assert_eq!(p.a().messages[0].payload, b"world");
 }
@@ -41,7 +53,13 @@ fn payload(i: usize, size: usize) -> Vec<u8> {
     (0..size).map(|k| (i * 31 + k * 7) as u8).collect()
 }
 
-fn bulk_transfer(seed: u64, interleaving: bool, ab: sansrtc_netsim::LinkConfig, ba: sansrtc_netsim::LinkConfig, total: usize) {
+fn bulk_transfer(
+    seed: u64,
+    interleaving: bool,
+    ab: sansrtc_netsim::LinkConfig,
+    ba: sansrtc_netsim::LinkConfig,
+    total: usize,
+) {
     let mut ca = config(seed);
     let mut cb = config(seed + 100);
     ca.interleaving = interleaving;
@@ -52,26 +70,53 @@ fn bulk_transfer(seed: u64, interleaving: bool, ab: sansrtc_netsim::LinkConfig, 
     let sizes = sizes(seed, total);
     let now = p.now();
     for (i, &size) in sizes.iter().enumerate() {
-        let opts = SendOptions { unordered: i % 2 == 1, ..SendOptions::default() };
-        p.a_mut().assoc.send(now, (i % 2) as u16, 53, &payload(i, size), opts).unwrap();
+        let opts = SendOptions {
+            unordered: i % 2 == 1,
+            ..SendOptions::default()
+        };
+        p.a_mut()
+            .assoc
+            .send(now, (i % 2) as u16, 53, &payload(i, size), opts)
+            .unwrap();
     }
     let n = sizes.len();
-    assert!(run_until(&mut p, 3600, |p| p.b().messages.len() == n), "got {} of {n} messages", p.b().messages.len());
+    assert!(
+        run_until(&mut p, 3600, |p| p.b().messages.len() == n),
+        "got {} of {n} messages",
+        p.b().messages.len()
+    );
     let got = &p.b().messages;
     let ordered: Vec<_> = got.iter().filter(|m| m.stream_id == 0).collect();
-    let mut unordered: Vec<_> = got.iter().filter(|m| m.stream_id == 1).map(|m| m.payload.clone()).collect();
-    let expected_ordered: Vec<_> = (0..n).filter(|i| i % 2 == 0).map(|i| payload(i, sizes[i])).collect();
+    let mut unordered: Vec<_> = got
+        .iter()
+        .filter(|m| m.stream_id == 1)
+        .map(|m| m.payload.clone())
+        .collect();
+    let expected_ordered: Vec<_> = (0..n)
+        .filter(|i| i % 2 == 0)
+        .map(|i| payload(i, sizes[i]))
+        .collect();
     assert_eq!(ordered.len(), expected_ordered.len());
     for (m, e) in ordered.iter().zip(&expected_ordered) {
         assert!(!m.unordered);
         assert!(m.payload == *e, "ordered stream out of order or corrupted");
     }
-    let mut expected_unordered: Vec<_> = (0..n).filter(|i| i % 2 == 1).map(|i| payload(i, sizes[i])).collect();
+    let mut expected_unordered: Vec<_> = (0..n)
+        .filter(|i| i % 2 == 1)
+        .map(|i| payload(i, sizes[i]))
+        .collect();
     unordered.sort();
     expected_unordered.sort();
-    assert!(unordered == expected_unordered, "unordered messages corrupted");
+    assert!(
+        unordered == expected_unordered,
+        "unordered messages corrupted"
+    );
     let stats = p.a().assoc.stats();
-    eprintln!("seed {seed}: {n} messages, {:?}, virtual time {:?}", stats, p.now() - start());
+    eprintln!(
+        "seed {seed}: {n} messages, {:?}, virtual time {:?}",
+        stats,
+        p.now() - start()
+    );
 }
 
 #[test]
@@ -91,8 +136,8 @@ fn rfc8260_intact_and_ordered_under_loss_with_interleaving() {
     bulk_transfer(13, true, l.clone(), l, 10_000_000);
 }
 
-use sansrtc_sctp::packet::ChunkType;
 use sansrtc_netsim::pair::Endpoint;
+use sansrtc_sctp::packet::ChunkType;
 use sansrtc_sctp::{CloseReason, Event};
 
 #[test]
@@ -168,10 +213,24 @@ fn rfc9260_5_2_1_init_collision_with_crossing_cookie_echoes() {
             m.b.assoc.state()
         );
         let now = m.now;
-        m.a.assoc.send(now, 0, 51, b"x", SendOptions::default()).unwrap();
-        m.b.assoc.send(now, 1, 51, b"y", SendOptions::default()).unwrap();
-        assert!(m.run(10, &mut no_drop(), |m| !m.a.messages.is_empty() && !m.b.messages.is_empty()), "offset {offset_ms}");
-        assert!(m.a.events.iter().filter(|e| matches!(e, Event::Connected)).count() == 1);
+        m.a.assoc
+            .send(now, 0, 51, b"x", SendOptions::default())
+            .unwrap();
+        m.b.assoc
+            .send(now, 1, 51, b"y", SendOptions::default())
+            .unwrap();
+        assert!(
+            m.run(10, &mut no_drop(), |m| !m.a.messages.is_empty()
+                && !m.b.messages.is_empty()),
+            "offset {offset_ms}"
+        );
+        assert!(
+            m.a.events
+                .iter()
+                .filter(|e| matches!(e, Event::Connected))
+                .count()
+                == 1
+        );
     }
 }
 
@@ -182,10 +241,25 @@ fn rfc9260_9_1_abort_closes_both_sides() {
     let now = p.now();
     p.a_mut().assoc.abort(now, "bye");
     assert!(run_until(&mut p, 5, |p| p.b().closed()));
-    assert!(p.a().events.contains(&Event::Closed(CloseReason::Aborted("bye".into()))));
-    assert!(p.b().events.contains(&Event::Closed(CloseReason::AbortedByPeer("user-initiated abort: bye".into()))));
+    assert!(
+        p.a()
+            .events
+            .contains(&Event::Closed(CloseReason::Aborted("bye".into())))
+    );
+    assert!(
+        p.b()
+            .events
+            .contains(&Event::Closed(CloseReason::AbortedByPeer(
+                "user-initiated abort: bye".into()
+            )))
+    );
     let now = p.now();
-    assert_eq!(p.a_mut().assoc.send(now, 0, 51, b"x", SendOptions::default()), Err(sansrtc_sctp::Error::Closed));
+    assert_eq!(
+        p.a_mut()
+            .assoc
+            .send(now, 0, 51, b"x", SendOptions::default()),
+        Err(sansrtc_sctp::Error::Closed)
+    );
 }
 
 #[test]
@@ -194,7 +268,10 @@ fn rfc9260_9_2_graceful_shutdown_after_outstanding_data() {
     assert!(run_until(&mut p, 5, |p| p.a().connected() && p.b().connected()));
     let now = p.now();
     for i in 0..50u8 {
-        p.a_mut().assoc.send(now, 0, 53, &[i; 3000], SendOptions::default()).unwrap();
+        p.a_mut()
+            .assoc
+            .send(now, 0, 53, &[i; 3000], SendOptions::default())
+            .unwrap();
     }
     p.a_mut().assoc.shutdown(now);
     assert!(run_until(&mut p, 60, |p| p.a().closed() && p.b().closed()));
@@ -211,7 +288,10 @@ fn rfc9260_8_1_association_max_retrans_aborts() {
     assert!(run_until(&mut p, 5, |p| p.a().connected() && p.b().connected()));
     p.link_ab().set_config(link(1.0, 10));
     let now = p.now();
-    p.a_mut().assoc.send(now, 0, 53, b"into the void", SendOptions::default()).unwrap();
+    p.a_mut()
+        .assoc
+        .send(now, 0, 53, b"into the void", SendOptions::default())
+        .unwrap();
     assert!(run_until(&mut p, 3600, |p| p.a().closed()));
     assert!(p.a().events.contains(&Event::Closed(CloseReason::Timeout)));
     // Association.Max.Retrans = 10: the 11th consecutive T3-rtx expiry gives up.
@@ -226,7 +306,11 @@ fn rfc9260_8_3_heartbeats_keep_an_idle_association_and_measure_rtt() {
     p.run_until(deadline);
     assert_eq!(p.a().assoc.state(), State::Established);
     let srtt = p.a().assoc.srtt().unwrap();
-    assert!(srtt >= std::time::Duration::from_millis(45) && srtt <= std::time::Duration::from_millis(60), "{srtt:?}");
+    assert!(
+        srtt >= std::time::Duration::from_millis(45)
+            && srtt <= std::time::Duration::from_millis(60),
+        "{srtt:?}"
+    );
 }
 
 #[test]
@@ -243,7 +327,10 @@ fn rfc9260_5_2_4_peer_restart_is_detected_and_data_flows_again() {
     let mut p = pair(config(1), config(2), link(0.0, 10), link(0.0, 10), 9);
     assert!(run_until(&mut p, 5, |p| p.a().connected() && p.b().connected()));
     let now = p.now();
-    p.a_mut().assoc.send(now, 0, 51, b"before", SendOptions::default()).unwrap();
+    p.a_mut()
+        .assoc
+        .send(now, 0, 51, b"before", SendOptions::default())
+        .unwrap();
     assert!(run_until(&mut p, 5, |p| p.b().messages.len() == 1));
     // B crashes and comes back with no memory of the association.
     *p.b_mut() = Peer::new(config(77), 77);
@@ -252,9 +339,16 @@ fn rfc9260_5_2_4_peer_restart_is_detected_and_data_flows_again() {
     assert!(run_until(&mut p, 10, |p| p.b().connected()));
     assert!(p.a().events.contains(&Event::Restarted));
     let now = p.now();
-    p.a_mut().assoc.send(now, 0, 51, b"after", SendOptions::default()).unwrap();
-    p.b_mut().assoc.send(now, 0, 51, b"hi again", SendOptions::default()).unwrap();
-    assert!(run_until(&mut p, 5, |p| p.b().messages.len() == 1 && p.a().messages.len() == 1));
+    p.a_mut()
+        .assoc
+        .send(now, 0, 51, b"after", SendOptions::default())
+        .unwrap();
+    p.b_mut()
+        .assoc
+        .send(now, 0, 51, b"hi again", SendOptions::default())
+        .unwrap();
+    assert!(run_until(&mut p, 5, |p| p.b().messages.len() == 1
+        && p.a().messages.len() == 1));
     assert_eq!(p.b().messages[0].payload, b"after");
     assert_eq!(p.a().messages[0].payload, b"hi again");
 }
@@ -263,9 +357,23 @@ fn rfc9260_5_2_4_peer_restart_is_detected_and_data_flows_again() {
 fn rfc8841_6_send_larger_than_max_message_size_fails() {
     let mut p = pair(config(1), config(2), link(0.0, 10), link(0.0, 10), 10);
     let now = p.now();
-    let err = p.a_mut().assoc.send(now, 0, 53, &vec![0; 256 * 1024 + 1], SendOptions::default());
-    assert_eq!(err, Err(sansrtc_sctp::Error::MessageTooLarge { size: 256 * 1024 + 1, max: 256 * 1024 }));
-    assert!(p.a_mut().assoc.send(now, 0, 53, &vec![0; 256 * 1024], SendOptions::default()).is_ok());
+    let err = p
+        .a_mut()
+        .assoc
+        .send(now, 0, 53, &vec![0; 256 * 1024 + 1], SendOptions::default());
+    assert_eq!(
+        err,
+        Err(sansrtc_sctp::Error::MessageTooLarge {
+            size: 256 * 1024 + 1,
+            max: 256 * 1024
+        })
+    );
+    assert!(
+        p.a_mut()
+            .assoc
+            .send(now, 0, 53, &vec![0; 256 * 1024], SendOptions::default())
+            .is_ok()
+    );
 }
 
 #[test]
@@ -275,11 +383,19 @@ fn rfc8831_6_6_incoming_message_larger_than_max_aborts_cleanly() {
     let mut p = pair(config(1), cb, link(0.0, 10), link(0.0, 10), 11);
     assert!(run_until(&mut p, 5, |p| p.a().connected() && p.b().connected()));
     let now = p.now();
-    p.a_mut().assoc.send(now, 0, 53, &[1; 5000], SendOptions::default()).unwrap();
-    p.a_mut().assoc.send(now, 0, 53, &[2; 20_000], SendOptions::default()).unwrap();
+    p.a_mut()
+        .assoc
+        .send(now, 0, 53, &[1; 5000], SendOptions::default())
+        .unwrap();
+    p.a_mut()
+        .assoc
+        .send(now, 0, 53, &[2; 20_000], SendOptions::default())
+        .unwrap();
     assert!(run_until(&mut p, 10, |p| p.a().closed() && p.b().closed()));
     assert_eq!(p.b().messages.len(), 1);
-    assert!(matches!(p.a().events.last(), Some(Event::Closed(CloseReason::AbortedByPeer(r))) if r.contains("maximum message size")));
+    assert!(
+        matches!(p.a().events.last(), Some(Event::Closed(CloseReason::AbortedByPeer(r))) if r.contains("maximum message size"))
+    );
 }
 
 fn trace(seed: u64) -> (Vec<Vec<u8>>, String) {
@@ -289,10 +405,22 @@ fn trace(seed: u64) -> (Vec<Vec<u8>>, String) {
     assert!(run_until(&mut p, 30, |p| p.a().connected() && p.b().connected()));
     let now = p.now();
     for i in 0..200usize {
-        p.a_mut().assoc.send(now, (i % 3) as u16, 53, &vec![i as u8; 1 + i * 37], SendOptions::default()).unwrap();
+        p.a_mut()
+            .assoc
+            .send(
+                now,
+                (i % 3) as u16,
+                53,
+                &vec![i as u8; 1 + i * 37],
+                SendOptions::default(),
+            )
+            .unwrap();
     }
     assert!(run_until(&mut p, 600, |p| p.b().messages.len() == 200));
-    (p.a().sent.clone(), format!("{:?} {:?}", p.a().assoc.stats(), p.now()))
+    (
+        p.a().sent.clone(),
+        format!("{:?} {:?}", p.a().assoc.stats(), p.now()),
+    )
 }
 
 #[test]

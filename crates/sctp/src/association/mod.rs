@@ -448,8 +448,13 @@ impl Association {
     ) -> Result<(), Error> {
         self.check_send(stream_id, payload.len())?;
         self.tick(now);
-        self.send_queue
-            .push(now, stream_id, ppid, Bytes::copy_from_slice(payload), options);
+        self.send_queue.push(
+            now,
+            stream_id,
+            ppid,
+            Bytes::copy_from_slice(payload),
+            options,
+        );
         Ok(())
     }
 
@@ -464,8 +469,7 @@ impl Association {
     ) -> Result<(), Error> {
         self.check_send(stream_id, payload.len())?;
         self.tick(now);
-        self.send_queue
-            .push(now, stream_id, ppid, payload, options);
+        self.send_queue.push(now, stream_id, ppid, payload, options);
         Ok(())
     }
 
@@ -557,7 +561,11 @@ impl Association {
         }
         let mut bytes = Vec::new();
         let start = crate::packet::begin_chunk(&mut bytes, ChunkType::ABORT, 0);
-        crate::packet::write_param(&mut bytes, code, info.get(..info.len().min(256)).unwrap_or(&[]));
+        crate::packet::write_param(
+            &mut bytes,
+            code,
+            info.get(..info.len().min(256)).unwrap_or(&[]),
+        );
         crate::packet::end_chunk(&mut bytes, start);
         self.control.clear();
         self.standalone.push_back(Standalone {
@@ -622,7 +630,8 @@ impl Association {
             return;
         };
         let quarter = u32::try_from(self.cfg.receive_buffer / 4).unwrap_or(u32::MAX);
-        if tcb.last_rwnd_advertised < quarter && rwnd >= tcb.last_rwnd_advertised.saturating_add(quarter)
+        if tcb.last_rwnd_advertised < quarter
+            && rwnd >= tcb.last_rwnd_advertised.saturating_add(quarter)
         {
             tcb.sack_due = true;
             if let Some(now) = self.last_now {
@@ -639,9 +648,11 @@ impl Association {
 
     /// Advertised receiver window (RFC 9260 §6.2): free space in the receive buffer.
     fn a_rwnd(&self) -> u32 {
-        let used = self.tcb.as_ref().map_or(0, |t| {
-            t.reassembly.buffered() + t.reconfig.deferred_bytes()
-        }) + self.delivered_bytes;
+        let used = self
+            .tcb
+            .as_ref()
+            .map_or(0, |t| t.reassembly.buffered() + t.reconfig.deferred_bytes())
+            + self.delivered_bytes;
         u32::try_from(self.cfg.receive_buffer.saturating_sub(used)).unwrap_or(u32::MAX)
     }
 
@@ -674,7 +685,10 @@ impl Association {
     fn count_error(&mut self) -> bool {
         self.error_count += 1;
         if self.error_count > self.cfg.max_retransmits {
-            self.send_abort(cause_code::USER_INITIATED_ABORT, b"retransmission limit reached");
+            self.send_abort(
+                cause_code::USER_INITIATED_ABORT,
+                b"retransmission limit reached",
+            );
             self.close(CloseReason::Timeout);
             return false;
         }
@@ -747,10 +761,11 @@ impl Association {
         tcb.cc.on_timeout();
         tcb.tx.mark_all_lost();
         self.abandon(now);
-        if let Some(tcb) = &mut self.tcb {
-            if tcb.caps.forward_tsn && tcb.tx.forward_tsn(&mut self.skipped).is_some() {
-                tcb.forward_tsn_due = true;
-            }
+        if let Some(tcb) = &mut self.tcb
+            && tcb.caps.forward_tsn
+            && tcb.tx.forward_tsn(&mut self.skipped).is_some()
+        {
+            tcb.forward_tsn_due = true;
         }
         self.timers.set(Timer::T3Rtx, now + self.rto.rto());
     }
@@ -760,7 +775,10 @@ impl Association {
         if !self.is_established() {
             return;
         }
-        let outstanding = self.tcb.as_ref().is_some_and(|t| t.heartbeat_nonce.is_some());
+        let outstanding = self
+            .tcb
+            .as_ref()
+            .is_some_and(|t| t.heartbeat_nonce.is_some());
         if outstanding {
             if !self.count_error() {
                 return;

@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use super::{Association, Event};
 use crate::Error;
-use crate::packet::{ReConfig, ReconfigParam, ReconfigResult, write_outgoing_reset, write_reconfig_response};
+use crate::packet::{
+    ReConfig, ReconfigParam, ReconfigResult, write_outgoing_reset, write_reconfig_response,
+};
 use crate::rx::reassembly::Fragment;
 use crate::seq::{unwrap_near, wire};
 use crate::timer::Timer;
@@ -351,11 +353,11 @@ impl Association {
             return;
         };
         let cum = tcb.rx.cum_unwrapped();
-        if !tcb
+        if tcb
             .reconfig
             .deferred
             .as_ref()
-            .is_some_and(|d| cum >= d.last_tsn)
+            .is_none_or(|d| cum < d.last_tsn)
         {
             return;
         }

@@ -143,7 +143,9 @@ impl Association {
                 // §6.2: a DATA chunk without user data is answered with ABORT (No User Data).
                 let tsn = raw.value.get(..4).unwrap_or(&[]);
                 self.send_abort(cause_code::NO_USER_DATA, tsn);
-                self.close(CloseReason::Aborted("DATA chunk without user data".to_owned()));
+                self.close(CloseReason::Aborted(
+                    "DATA chunk without user data".to_owned(),
+                ));
                 return Ok(Flow::Stop);
             }
             Err(e) => return Err(e),
@@ -166,7 +168,12 @@ impl Association {
                     end: d.is_end(),
                     payload: d.payload,
                 };
-                self.handle_data(now, d.tsn, f, d.flags & crate::packet::data_flags::IMMEDIATE != 0);
+                self.handle_data(
+                    now,
+                    d.tsn,
+                    f,
+                    d.flags & crate::packet::data_flags::IMMEDIATE != 0,
+                );
             }
             Chunk::IData(d) => {
                 *had_data = true;
@@ -185,7 +192,12 @@ impl Association {
                     end: d.is_end(),
                     payload: d.payload,
                 };
-                self.handle_data(now, d.tsn, f, d.flags & crate::packet::data_flags::IMMEDIATE != 0);
+                self.handle_data(
+                    now,
+                    d.tsn,
+                    f,
+                    d.flags & crate::packet::data_flags::IMMEDIATE != 0,
+                );
             }
             Chunk::Init(init) => self.handle_init(now, &init),
             Chunk::InitAck(ack) => self.handle_init_ack(now, &ack),
@@ -443,7 +455,11 @@ impl Association {
                 if self.state == State::ShutdownAckSent {
                     let mut err = Vec::new();
                     let start = begin_chunk(&mut err, ChunkType::ERROR, 0);
-                    write_param(&mut err, cause_code::COOKIE_RECEIVED_WHILE_SHUTTING_DOWN, &[]);
+                    write_param(
+                        &mut err,
+                        cause_code::COOKIE_RECEIVED_WHILE_SHUTTING_DOWN,
+                        &[],
+                    );
                     end_chunk(&mut err, start);
                     self.control.push_back(err);
                     if let Some(tcb) = &mut self.tcb {
@@ -688,10 +704,11 @@ impl Association {
         } else if out.cum_advanced {
             self.timers.set(Timer::T3Rtx, now + self.rto.rto());
         }
-        if out.cum_advanced && tcb.heartbeat_nonce.is_none() {
-            if let Some(hb) = self.cfg.heartbeat_interval {
-                self.timers.set(Timer::Heartbeat, now + hb);
-            }
+        if out.cum_advanced
+            && tcb.heartbeat_nonce.is_none()
+            && let Some(hb) = self.cfg.heartbeat_interval
+        {
+            self.timers.set(Timer::Heartbeat, now + hb);
         }
         self.maybe_start_reset(now);
     }

@@ -68,11 +68,11 @@ impl Association {
             }
             self.handshake.error.clear();
         }
-        if let Some(tcb) = &mut self.tcb {
-            if tcb.cookie_ack_due {
-                tcb.cookie_ack_due = false;
-                write_simple_chunk(buf, ChunkType::COOKIE_ACK, 0, &[]);
-            }
+        if let Some(tcb) = &mut self.tcb
+            && tcb.cookie_ack_due
+        {
+            tcb.cookie_ack_due = false;
+            write_simple_chunk(buf, ChunkType::COOKIE_ACK, 0, &[]);
         }
     }
 
@@ -145,12 +145,7 @@ impl Association {
         }
         if tcb.shutdown_due && buf.len() + 8 <= mtu {
             tcb.shutdown_due = false;
-            write_simple_chunk(
-                buf,
-                ChunkType::SHUTDOWN,
-                0,
-                &tcb.rx.cum_tsn().to_be_bytes(),
-            );
+            write_simple_chunk(buf, ChunkType::SHUTDOWN, 0, &tcb.rx.cum_tsn().to_be_bytes());
         }
         if tcb.shutdown_ack_due && buf.len() + 4 <= mtu {
             tcb.shutdown_ack_due = false;
@@ -213,8 +208,7 @@ impl Association {
                     break;
                 }
                 let room = if probe { room } else { room.min(rwnd.max(1)) };
-                let Some(frag) = self.send_queue.next_fragment(now, room, max_fragment / 4)
-                else {
+                let Some(frag) = self.send_queue.next_fragment(now, room, max_fragment / 4) else {
                     break;
                 };
                 let tsn = tcb.tx.next_tsn();

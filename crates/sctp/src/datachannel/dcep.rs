@@ -156,8 +156,14 @@ mod tests {
     fn rfc8832_5_2_ack_and_garbage() {
         assert_eq!(Dcep::parse(&[2]).unwrap(), Dcep::Ack);
         assert_eq!(Dcep::parse(&[]).unwrap_err(), Error::InvalidDcep);
-        assert_eq!(Dcep::parse(&[3, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_err(), Error::InvalidDcep);
+        assert_eq!(
+            Dcep::parse(&[3, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_err(),
+            Error::InvalidDcep
+        );
         // Label length beyond the message.
-        assert_eq!(Dcep::parse(&[3, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0]).unwrap_err(), Error::InvalidDcep);
+        assert_eq!(
+            Dcep::parse(&[3, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0]).unwrap_err(),
+            Error::InvalidDcep
+        );
     }
 }

@@ -230,7 +230,7 @@ impl DataChannels {
     }
 
     fn ours(&self, id: u16) -> bool {
-        (id % 2 == 0) == (self.role == DtlsRole::Client)
+        id.is_multiple_of(2) == (self.role == DtlsRole::Client)
     }
 
     fn free(&self, id: u16) -> bool {
@@ -329,7 +329,13 @@ impl DataChannels {
         self.send_inner(now, id, binary, data)
     }
 
-    fn send_inner(&mut self, now: Instant, id: u16, binary: bool, data: Bytes) -> Result<(), Error> {
+    fn send_inner(
+        &mut self,
+        now: Instant,
+        id: u16,
+        binary: bool,
+        data: Bytes,
+    ) -> Result<(), Error> {
         self.last_now = Some(now);
         let ch = self.channels.get(&id).ok_or(Error::UnknownChannel(id))?;
         if ch.state == ChannelState::Closing {
@@ -361,7 +367,10 @@ impl DataChannels {
     /// already queued on it.
     pub fn close_channel(&mut self, now: Instant, id: u16) -> Result<(), Error> {
         self.last_now = Some(now);
-        let ch = self.channels.get_mut(&id).ok_or(Error::UnknownChannel(id))?;
+        let ch = self
+            .channels
+            .get_mut(&id)
+            .ok_or(Error::UnknownChannel(id))?;
         if ch.state == ChannelState::Closing {
             return Ok(());
         }
@@ -410,10 +419,10 @@ impl DataChannels {
 
     /// The next event.
     pub fn poll_event(&mut self) -> Option<ChannelEvent> {
-        if self.events.is_empty() {
-            if let Some(now) = self.last_now {
-                self.pump(now);
-            }
+        if self.events.is_empty()
+            && let Some(now) = self.last_now
+        {
+            self.pump(now);
         }
         let e = self.events.pop_front()?;
         if let ChannelEvent::Message { data, .. } = &e {
@@ -442,7 +451,8 @@ impl DataChannels {
                         self.on_incoming_reset(now, id);
                     }
                 }
-                Event::OutgoingStreamsReset(streams) | Event::OutgoingStreamsResetFailed(streams) => {
+                Event::OutgoingStreamsReset(streams)
+                | Event::OutgoingStreamsResetFailed(streams) => {
                     for id in streams {
                         if let Some(ch) = self.channels.get_mut(&id) {
                             ch.outgoing_reset = true;
@@ -574,10 +584,10 @@ impl DataChannels {
         if ch.state != ChannelState::Closing {
             ch.state = ChannelState::Closing;
             self.events.push_back(ChannelEvent::Closing(id));
-            if self.assoc.reset_streams(now, &[id]).is_err() {
-                if let Some(ch) = self.channels.get_mut(&id) {
-                    ch.outgoing_reset = true;
-                }
+            if self.assoc.reset_streams(now, &[id]).is_err()
+                && let Some(ch) = self.channels.get_mut(&id)
+            {
+                ch.outgoing_reset = true;
             }
         }
         self.maybe_closed(id);

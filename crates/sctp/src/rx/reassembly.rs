@@ -142,25 +142,23 @@ impl Reassembly {
         let (hi, lo) = self.key(f);
         let max = self.max_message;
         let mut run_key = None;
-        if !f.begin {
-            if let Some((k, run)) = self.runs.range_mut(..(hi, lo)).next_back() {
-                if k.0 == hi
-                    && !run.end
-                    && run.last + 1 == lo
-                    && run.stream_id == f.stream_id
-                    && run.unordered == f.unordered
-                {
-                    if run.data.len() + f.payload.len() > max {
-                        return Err(TooLarge);
-                    }
-                    run.data.extend_from_slice(f.payload);
-                    run.last = lo;
-                    run.end = f.end;
-                    run.first_tsn = run.first_tsn.min(f.tsn);
-                    run.last_tsn = run.last_tsn.max(f.tsn);
-                    run_key = Some(*k);
-                }
+        if !f.begin
+            && let Some((k, run)) = self.runs.range_mut(..(hi, lo)).next_back()
+            && k.0 == hi
+            && !run.end
+            && run.last + 1 == lo
+            && run.stream_id == f.stream_id
+            && run.unordered == f.unordered
+        {
+            if run.data.len() + f.payload.len() > max {
+                return Err(TooLarge);
             }
+            run.data.extend_from_slice(f.payload);
+            run.last = lo;
+            run.end = f.end;
+            run.first_tsn = run.first_tsn.min(f.tsn);
+            run.last_tsn = run.last_tsn.max(f.tsn);
+            run_key = Some(*k);
         }
         let key = match run_key {
             Some(k) => k,
@@ -213,18 +211,18 @@ impl Reassembly {
                 run.last_tsn = run.last_tsn.max(n.last_tsn);
             }
         }
-        if self.runs.get(&key).is_some_and(|r| r.begin && r.end) {
-            if let Some(run) = self.runs.remove(&key) {
-                self.buffered = self.buffered.saturating_sub(run.data.len());
-                self.complete(
-                    run.stream_id,
-                    run.unordered,
-                    run.ssn_mid,
-                    run.ppid,
-                    run.data,
-                    deliver,
-                );
-            }
+        if self.runs.get(&key).is_some_and(|r| r.begin && r.end)
+            && let Some(run) = self.runs.remove(&key)
+        {
+            self.buffered = self.buffered.saturating_sub(run.data.len());
+            self.complete(
+                run.stream_id,
+                run.unordered,
+                run.ssn_mid,
+                run.ppid,
+                run.data,
+                deliver,
+            );
         }
         Ok(())
     }
@@ -332,9 +330,7 @@ impl Reassembly {
             .runs
             .iter()
             .filter(|(k, r)| {
-                k.0 == 0
-                    && r.first_tsn <= new_cum
-                    && !(r.begin && !r.end && r.last_tsn == new_cum)
+                k.0 == 0 && r.first_tsn <= new_cum && !(r.begin && !r.end && r.last_tsn == new_cum)
             })
             .map(|(k, _)| *k)
             .collect();
@@ -466,7 +462,10 @@ mod tests {
     fn rfc9260_6_5_ordered_delivery_waits_for_earlier_ssn() {
         let mut r = Reassembly::new(1000, false);
         assert!(collect(&mut r, frag(2, 1, 1, true, true, b"second")).is_empty());
-        assert_eq!(collect(&mut r, frag(3, 2, 0, true, true, b"other")), [b"other"]);
+        assert_eq!(
+            collect(&mut r, frag(3, 2, 0, true, true, b"other")),
+            [b"other"]
+        );
         let mut u = frag(4, 1, 9, true, true, b"unordered");
         u.unordered = true;
         assert_eq!(collect(&mut r, u), [b"unordered"]);
@@ -514,9 +513,15 @@ mod tests {
         };
         // Stream 1's large message interleaves with stream 2's small one.
         assert!(collect(&mut r, f(1, 1, 0, 0, true, false, b"big-")).is_empty());
-        assert_eq!(collect(&mut r, f(2, 2, 0, 0, true, true, b"small")), [b"small"]);
+        assert_eq!(
+            collect(&mut r, f(2, 2, 0, 0, true, true, b"small")),
+            [b"small"]
+        );
         assert!(collect(&mut r, f(4, 1, 0, 2, false, true, b"end")).is_empty());
-        assert_eq!(collect(&mut r, f(3, 1, 0, 1, false, false, b"mid-")), [b"big-mid-end"]);
+        assert_eq!(
+            collect(&mut r, f(3, 1, 0, 1, false, false, b"mid-")),
+            [b"big-mid-end"]
+        );
     }
 
     #[test]
@@ -545,7 +550,10 @@ mod tests {
     fn rfc3758_3_5_dead_run_dropped_when_next_message_begins() {
         let mut r = Reassembly::new(1000, false);
         collect(&mut r, frag(1, 1, 0, true, false, b"abandoned"));
-        assert_eq!(collect(&mut r, frag(2, 1, 1, true, true, b"x")), Vec::<Vec<u8>>::new());
+        assert_eq!(
+            collect(&mut r, frag(2, 1, 1, true, true, b"x")),
+            Vec::<Vec<u8>>::new()
+        );
         assert_eq!(r.runs.len(), 0);
     }
 

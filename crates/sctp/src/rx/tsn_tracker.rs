@@ -35,7 +35,13 @@ impl TsnTracker {
     pub(crate) fn new(peer_initial_tsn: u32, max_tracked: usize) -> Self {
         let mut unwrap = Unwrapper::new(peer_initial_tsn);
         let cum = unwrap.unwrap(peer_initial_tsn).saturating_sub(1);
-        Self { unwrap, cum, above: VecDeque::new(), max_tracked, dups: Vec::new() }
+        Self {
+            unwrap,
+            cum,
+            above: VecDeque::new(),
+            max_tracked,
+            dups: Vec::new(),
+        }
     }
 
     pub(crate) fn observe(&mut self, tsn: u32) -> Observed {
@@ -179,7 +185,10 @@ mod tests {
         assert_eq!(t.cum_tsn(), 12);
         let mut gaps = Vec::new();
         t.gap_blocks(&mut gaps, 16);
-        assert_eq!(gaps, [GapBlock { start: 2, end: 3 }, GapBlock { start: 5, end: 5 }]);
+        assert_eq!(
+            gaps,
+            [GapBlock { start: 2, end: 3 }, GapBlock { start: 5, end: 5 }]
+        );
         let mut d = Vec::new();
         t.take_dups(&mut d);
         assert_eq!(d, [14, 9]);

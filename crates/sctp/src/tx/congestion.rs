@@ -29,7 +29,13 @@ impl Congestion {
 
     /// §7.2.1 / §7.2.2: a SACK acknowledged `acked` new bytes; `flight_before` was the flight
     /// size before it; `cum_advanced` whether the cumulative ack moved; `cum_ack` the new point.
-    pub(crate) fn on_ack(&mut self, acked: usize, flight_before: usize, cum_advanced: bool, cum_ack: u64) {
+    pub(crate) fn on_ack(
+        &mut self,
+        acked: usize,
+        flight_before: usize,
+        cum_advanced: bool,
+        cum_ack: u64,
+    ) {
         if self.recovery_exit.is_some() {
             // The SACK that ends fast recovery does not grow cwnd either (§7.2.1 rule 3).
             if self.recovery_exit.is_some_and(|exit| cum_ack >= exit) {

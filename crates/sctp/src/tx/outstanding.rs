@@ -195,12 +195,12 @@ impl Outstanding {
                 }
                 ChunkState::Acked | ChunkState::Abandoned => {}
             }
-            if let Some((probe, sent_at)) = self.rtt_probe {
-                if probe == s.tsn {
-                    self.rtt_probe = None;
-                    if s.tx_count == 1 {
-                        out.rtt = Some(now.saturating_duration_since(sent_at));
-                    }
+            if let Some((probe, sent_at)) = self.rtt_probe
+                && probe == s.tsn
+            {
+                self.rtt_probe = None;
+                if s.tx_count == 1 {
+                    out.rtt = Some(now.saturating_duration_since(sent_at));
                 }
             }
         }
@@ -269,12 +269,12 @@ impl Outstanding {
     /// §6.3.3 rule E3: every chunk in flight is marked for retransmission.
     pub(crate) fn mark_all_lost(&mut self) {
         for idx in 0..self.queue.len() {
-            if let Some(s) = self.queue.get_mut(idx) {
-                if s.state == ChunkState::InFlight {
-                    s.misses = 0;
-                    s.fast_done = false;
-                    self.set_state(idx, ChunkState::Lost);
-                }
+            if let Some(s) = self.queue.get_mut(idx)
+                && s.state == ChunkState::InFlight
+            {
+                s.misses = 0;
+                s.fast_done = false;
+                self.set_state(idx, ChunkState::Lost);
             }
         }
         self.rtt_probe = None;

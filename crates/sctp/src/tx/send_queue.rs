@@ -284,7 +284,7 @@ impl SendQueue {
         let Some(stream) = self.streams.get_mut(&stream_id) else {
             return;
         };
-        if !stream.queue.front().is_some_and(|m| m.id == msg_id) {
+        if stream.queue.front().is_none_or(|m| m.id != msg_id) {
             return;
         }
         if let Some(m) = stream.queue.pop_front() {
@@ -349,12 +349,12 @@ impl SendQueue {
                 s.next_ssn = 0;
                 s.next_mid_ordered = 0;
                 s.next_mid_unordered = 0;
-                if let Some(m) = s.queue.front() {
-                    if m.offset > 0 {
-                        let rest = m.payload.len().saturating_sub(m.offset);
-                        s.queue.pop_front();
-                        Self::account(s, &mut self.total, &mut self.low, id, rest);
-                    }
+                if let Some(m) = s.queue.front()
+                    && m.offset > 0
+                {
+                    let rest = m.payload.len().saturating_sub(m.offset);
+                    s.queue.pop_front();
+                    Self::account(s, &mut self.total, &mut self.low, id, rest);
                 }
             }
         }

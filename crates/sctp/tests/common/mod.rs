@@ -97,14 +97,24 @@ pub fn config(seed: u64) -> Config {
 
 /// Two associations that both call `connect` at time zero (the WebRTC way).
 pub fn pair(a: Config, b: Config, ab: LinkConfig, ba: LinkConfig, seed: u64) -> Pair<Peer, Peer> {
-    let mut p = Pair::new(Peer::new(a, seed * 2 + 1), Peer::new(b, seed * 2 + 2), ab, ba, seed);
+    let mut p = Pair::new(
+        Peer::new(a, seed * 2 + 1),
+        Peer::new(b, seed * 2 + 2),
+        ab,
+        ba,
+        seed,
+    );
     let now = p.now();
     p.a_mut().assoc.connect(now);
     p.b_mut().assoc.connect(now);
     p
 }
 
-pub fn run_until(p: &mut Pair<Peer, Peer>, secs: u64, cond: impl FnMut(&Pair<Peer, Peer>) -> bool) -> bool {
+pub fn run_until(
+    p: &mut Pair<Peer, Peer>,
+    secs: u64,
+    cond: impl FnMut(&Pair<Peer, Peer>) -> bool,
+) -> bool {
     let deadline = p.now() + Duration::from_secs(secs);
     p.run_until_condition(deadline, cond)
 }
@@ -164,15 +174,20 @@ impl Manual {
     /// Advances to the next event (delivery or timer) and processes it.
     pub fn step(&mut self, drop: &mut impl FnMut(bool, &[u8]) -> bool) -> bool {
         self.flush(drop);
-        let next_wire = self.wire.iter().enumerate().min_by_key(|(_, w)| w.0).map(|(i, w)| (w.0, i));
+        let next_wire = self
+            .wire
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, w)| w.0)
+            .map(|(i, w)| (w.0, i));
         let ta = self.a.poll_timeout();
         let tb = self.b.poll_timeout();
         let mut best: Option<(Instant, u8)> = next_wire.map(|(t, _)| (t, 0));
         for (t, k) in [(ta, 1u8), (tb, 2u8)] {
-            if let Some(t) = t {
-                if best.is_none_or(|(bt, _)| t < bt) {
-                    best = Some((t, k));
-                }
+            if let Some(t) = t
+                && best.is_none_or(|(bt, _)| t < bt)
+            {
+                best = Some((t, k));
             }
         }
         let Some((t, k)) = best else { return false };
@@ -194,7 +209,12 @@ impl Manual {
         true
     }
 
-    pub fn run(&mut self, secs: u64, drop: &mut impl FnMut(bool, &[u8]) -> bool, mut until: impl FnMut(&Self) -> bool) -> bool {
+    pub fn run(
+        &mut self,
+        secs: u64,
+        drop: &mut impl FnMut(bool, &[u8]) -> bool,
+        mut until: impl FnMut(&Self) -> bool,
+    ) -> bool {
         let deadline = self.now + Duration::from_secs(secs);
         while self.now <= deadline {
             if until(self) {
