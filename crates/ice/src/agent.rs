@@ -1508,6 +1508,18 @@ impl Agent {
         }
         self.stats.requests_answered += 1;
         self.queue(route, |out| message::check_success(out, id, from, &key));
+        if self.config.lite {
+            // A lite agent sends no consent requests: the full peer's authenticated checks on
+            // the selected pair are its evidence that the peer is still there.
+            for s in [&mut self.selected, &mut self.previous]
+                .into_iter()
+                .flatten()
+            {
+                if s.route == route && !s.expired {
+                    s.last_response = now;
+                }
+            }
+        }
 
         // RFC 8445 §7.3.1.3: learn a peer-reflexive remote candidate.
         let remote = match self.remotes.iter().position(|r| r.address == from) {
@@ -1614,10 +1626,10 @@ impl Agent {
                     true,
                 );
                 self.checklist.trigger(pid);
-                if let Some(relay) = self.locals.get(local).and_then(|l| l.relay) {
-                    if let Some(relay) = self.relays.get_mut(relay) {
-                        let _ = relay.client.create_permission(now, from.ip());
-                    }
+                if let Some(relay) = self.locals.get(local).and_then(|l| l.relay)
+                    && let Some(relay) = self.relays.get_mut(relay)
+                {
+                    let _ = relay.client.create_permission(now, from.ip());
                 }
                 pid
             }
@@ -1851,13 +1863,12 @@ impl Agent {
     fn pair_failed(&mut self, now: Instant, pair: PairId, nomination: bool) {
         if let Some(p) = self.checklist.get_mut(pair) {
             p.state = PairState::Failed;
-            if nomination {
-                if let Some(v) = p.valid_pair.take() {
-                    if let Some(v) = self.checklist.get_mut(v) {
-                        v.valid = false;
-                        v.state = PairState::Failed;
-                    }
-                }
+            if nomination
+                && let Some(v) = p.valid_pair.take()
+                && let Some(v) = self.checklist.get_mut(v)
+            {
+                v.valid = false;
+                v.state = PairState::Failed;
             }
         }
         if nomination && self.nominating == Some(pair) {
@@ -2108,7 +2119,7 @@ impl Agent {
         let timed_out = self
             .first_valid_at
             .is_some_and(|at| now >= at + self.config.nomination_timeout);
-        let settled = !better_pending && !(more_candidates_may_come && best_is_relayed);
+        let settled = !(better_pending || (more_candidates_may_come && best_is_relayed));
         if !(settled || timed_out) {
             return;
         }
@@ -2226,7 +2237,7 @@ impl Agent {
 
     fn consent_timers(&mut self, now: Instant) {
         for which in [true, false] {
-            let interval = self.consent_interval();
+            let mut interval = self.consent_interval();
             let lite = self.config.lite;
             let tie_breaker = self.tie_breaker;
             let role = self.role;
@@ -2257,6 +2268,12 @@ impl Agent {
             }
             let mut send = None;
             if !lite && now >= s.next_consent {
+                // A response is overdue: check at the shortest period RFC 7675 §5.1 allows
+                // (4 s, randomized upwards), so a lossy path gets more tries before expiry.
+                if now.saturating_duration_since(s.last_response) > self.config.consent_interval {
+                    let min = Duration::from_secs(4);
+                    interval = interval.min(min.mul_f64(1.2)).max(min);
+                }
                 s.next_consent = now + interval;
                 s.outstanding.retain(|(_, at)| now < *at + consent_timeout);
                 if s.outstanding.len() >= MAX_CONSENT_OUTSTANDING {
@@ -2397,7 +2414,9 @@ impl Agent {
         if state == ConnectionState::Completed
             && !matches!(
                 self.state,
-                ConnectionState::Connected | ConnectionState::Disconnected
+                ConnectionState::Connected
+                    | ConnectionState::Completed
+                    | ConnectionState::Disconnected
             )
         {
             self.set_state(ConnectionState::Connected);
@@ -2424,7 +2443,7 @@ impl Agent {
                 && self.gathering == GatheringState::Complete
                 && checking_done
                 && (self.remote_eoc || self.role == Role::Controlling || self.remote_lite);
-            if silent >= self.config.disconnected_timeout && !self.config.lite {
+            if silent >= self.config.disconnected_timeout {
                 ConnectionState::Disconnected
             } else if completed {
                 ConnectionState::Completed

@@ -145,7 +145,7 @@ impl Checklist {
         for p in &mut self.pairs {
             p.priority = f(p.local, p.remote);
         }
-        self.pairs.sort_by(|a, b| b.priority.cmp(&a.priority));
+        self.pairs.sort_by_key(|p| std::cmp::Reverse(p.priority));
     }
 
     /// The state a pair formed now starts in (RFC 8838 §12): Waiting when it is the topmost

@@ -347,6 +347,7 @@ impl World {
                     c.address = sansrtc_sdp::Address::Hostname(name);
                 }
                 let _ = self.node(to).agent.add_remote_candidate(now, &c);
+                self.node(to).collect(now);
                 // Resolve mDNS names at once (the test plays the resolver).
                 let queries: Vec<String> = self
                     .node(to)
@@ -412,9 +413,8 @@ impl World {
         let (a, b) = (self.a, self.b);
         let na = self.peek(a).app_data.len();
         let nb = self.peek(b).app_data.len();
-        if !self.node(a).send(now, &[0x90, tag]) || !self.node(b).send(now, &[0x91, tag]) {
-            return false;
-        }
+        assert!(self.node(a).send(now, &[0x90, tag]), "A cannot send");
+        assert!(self.node(b).send(now, &[0x91, tag]), "B cannot send");
         self.run_until(Duration::from_secs(2), |w| {
             w.peek(a).app_data.len() > na && w.peek(b).app_data.len() > nb
         }) && self.peek(b).app_data.last() == Some(&vec![0x90, tag])
