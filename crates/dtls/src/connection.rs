@@ -318,6 +318,19 @@ impl Dtls {
         }
     }
 
+    /// Bytes the endpoint holds on behalf of the peer: handshake reassembly, early epoch-1
+    /// records, the transcript and received application data. Bounded by
+    /// `10 * max_handshake_message_len + max_received_application_data` (eight messages being
+    /// reassembled, the transcript of one handshake, small constants);
+    /// the fuzz targets check it.
+    #[doc(hidden)]
+    pub fn buffered_bytes(&self) -> usize {
+        self.cx.reassembler.buffered()
+            + self.cx.records.early.iter().map(Vec::len).sum::<usize>()
+            + self.cx.transcript.len()
+            + self.cx.received.bytes
+    }
+
     /// Largest application data record that fits one datagram of the configured MTU.
     pub fn max_application_data_len(&self) -> usize {
         let overhead = self

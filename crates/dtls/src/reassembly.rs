@@ -107,7 +107,6 @@ impl Reassembler {
     }
 
     /// Bytes currently buffered.
-    #[cfg(test)]
     pub fn buffered(&self) -> usize {
         self.partial.iter().map(|p| p.body.len()).sum()
     }
