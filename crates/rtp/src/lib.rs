@@ -4,10 +4,17 @@
 
 mod error;
 pub mod extension;
+pub mod jitter;
+pub mod nack;
+pub mod ntp;
 pub mod packet;
+pub mod payload;
+pub mod rtcp;
+pub mod rtx;
+pub mod stats;
+pub mod unwrap;
 mod wire;
 
 pub use error::{Error, Result};
 pub use extension::{Extension, ExtensionKind, ExtensionMap, ExtensionValue, HeaderExtensions};
 pub use packet::{RtpHeader, RtpPacket};
-pub mod rtcp;

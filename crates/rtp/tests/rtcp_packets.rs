@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use sansrtc_rtp::Error;
 use sansrtc_rtp::rtcp::{
     Compound, FirEntry, NackPair, PacketStatus, ReportBlock, RtcpPacket, RtcpWriter, SdesItem,
-    SenderInfo, is_rtcp, sdes_item,
+    SenderInfo, check_compound, is_rtcp, sdes_item,
 };
 
 fn parse_all(bytes: &[u8]) -> Vec<RtcpPacket<'_>> {
@@ -35,9 +35,9 @@ const SR_SDES: &str = concat!(
     "0000",
 );
 
-/// RR + transport-cc + NACK, what a Chromium receiver sends for a video stream (RFC 5506
+/// RR + NACK + transport-cc, what a Chromium receiver sends for a video stream (RFC 5506
 /// reduced-size feedback may also arrive alone).
-const RR_TWCC_NACK: &str = concat!(
+const RR_NACK_TWCC: &str = concat!(
     // RR, one block: fraction 5/256, 3 lost, ext. highest 0x11c4a, jitter 32, LSR, DLSR 1 s.
     "81c90007",
     "00000001",
@@ -47,7 +47,12 @@ const RR_TWCC_NACK: &str = concat!(
     "00000020",
     "a4b13d70",
     "00010000",
-    // transport-cc, P=1: base 0x0100, 5 packets, ref time 1 (64 ms), fb count 7,
+    // generic NACK: PID 0x0102, BLP 0b101 -> 0x102, 0x103, 0x105.
+    "81cd0003",
+    "00000001",
+    "2c7d3b91",
+    "01020005",
+    // transport-cc last (only the last packet may be padded, RFC 3550 §6.4.1), P=1: base 0x0100, 5 packets, ref time 1 (64 ms), fb count 7,
     // one run-length chunk "5 x small delta", deltas 1, 2, 1, 1, 3 ms, one padding byte.
     "afcd0006",
     "00000001",
@@ -58,11 +63,6 @@ const RR_TWCC_NACK: &str = concat!(
     "07",
     "2005",
     "0408040 40c01",
-    // generic NACK: PID 0x0102, BLP 0b101 -> 0x102, 0x103, 0x105.
-    "81cd0003",
-    "00000001",
-    "2c7d3b91",
-    "01020005",
 );
 
 fn unhex(s: &str) -> Vec<u8> {
@@ -97,7 +97,7 @@ fn rfc3550_6_4_1_sender_report_and_6_5_sdes_cname() {
 
 #[test]
 fn rfc3550_6_4_2_receiver_report_rfc4585_6_2_1_nack_and_transport_cc() {
-    let bytes = unhex(RR_TWCC_NACK);
+    let bytes = unhex(RR_NACK_TWCC);
     let packets = parse_all(&bytes);
     assert_eq!(packets.len(), 3);
     let RtcpPacket::ReceiverReport(rr) = packets[0] else {
@@ -116,8 +116,8 @@ fn rfc3550_6_4_2_receiver_report_rfc4585_6_2_1_nack_and_transport_cc() {
             delay_since_last_sr: 0x1_0000,
         }
     );
-    let RtcpPacket::TransportCc(tcc) = packets[1] else {
-        panic!("{:?}", packets[1])
+    let RtcpPacket::TransportCc(tcc) = packets[2] else {
+        panic!("{:?}", packets[2])
     };
     assert_eq!(
         (
@@ -135,7 +135,7 @@ fn rfc3550_6_4_2_receiver_report_rfc4585_6_2_1_nack_and_transport_cc() {
         .map(|(i, d)| (0x100 + i as u16, PacketStatus::Received { delta: d }))
         .collect();
     assert_eq!(deltas, expect);
-    let RtcpPacket::Nack(nack) = packets[2] else {
+    let RtcpPacket::Nack(nack) = packets[1] else {
         panic!()
     };
     assert_eq!(nack.media_ssrc, 0x2c7d_3b91);
@@ -162,7 +162,7 @@ fn rfc3550_6_1_writer_reproduces_the_compound_vectors() {
     assert_eq!(w.as_bytes(), unhex(SR_SDES));
 
     let mut w = RtcpWriter::new(&mut buf);
-    let vector = unhex(RR_TWCC_NACK);
+    let vector = unhex(RR_NACK_TWCC);
     let rr = parse_all(&vector);
     let RtcpPacket::ReceiverReport(r) = rr[0] else {
         panic!()
@@ -173,11 +173,14 @@ fn rfc3550_6_1_writer_reproduces_the_compound_vectors() {
         .to_vec();
     w.receiver_report(1, &blocks)
         .unwrap()
-        .transport_cc(1, 0x2c7d_3b91, 0x100, 1, 7, &statuses)
-        .unwrap()
         .nack_lost(1, 0x2c7d_3b91, [0x102, 0x103, 0x105])
+        .unwrap()
+        .transport_cc(1, 0x2c7d_3b91, 0x100, 1, 7, &statuses)
         .unwrap();
-    assert_eq!(hex::encode(w.as_bytes()), hex::encode(unhex(RR_TWCC_NACK)));
+    assert_eq!(hex::encode(w.as_bytes()), hex::encode(unhex(RR_NACK_TWCC)));
+    assert_eq!(check_compound(w.as_bytes(), false), Ok(()));
+    // The padded transport-cc packet must stay last (RFC 3550 §6.4.1).
+    assert!(matches!(w.pli(1, 2), Err(Error::InvalidInput(_))));
 }
 
 #[test]
@@ -324,6 +327,32 @@ fn rfc3550_6_4_1_unknown_types_are_skipped_and_bad_lengths_stop() {
     let v: Vec<_> = Compound::new(&bad_then_good).collect();
     assert!(matches!(v[0], Err(Error::Truncated { .. })));
     assert!(v[1].is_ok());
+}
+
+#[test]
+fn rfc3550_a_2_compound_validity_and_rfc5506_3_4_2_reduced_size() {
+    assert_eq!(check_compound(&unhex(SR_SDES), false), Ok(()));
+    // A lone NACK is only valid as reduced-size RTCP.
+    let nack = unhex("81cd00030000000173a9efbf699d0000");
+    assert!(matches!(
+        check_compound(&nack, false),
+        Err(Error::MalformedRtcp(_))
+    ));
+    assert_eq!(check_compound(&nack, true), Ok(()));
+    // Lengths must add up to the datagram.
+    let mut long = unhex(SR_SDES);
+    long.extend_from_slice(&[0x81, 0xca]);
+    assert!(check_compound(&long, false).is_err());
+    // Padding only on the last packet.
+    let mut padded_first = unhex(SR_SDES);
+    padded_first[0] |= 0x20;
+    padded_first[27] = 4;
+    assert_eq!(check_compound(&padded_first, false), Err(Error::BadPadding));
+    // Version 2 everywhere.
+    let mut v1 = unhex(SR_SDES);
+    v1[28] = 0x41;
+    assert_eq!(check_compound(&v1, false), Err(Error::BadVersion(1)));
+    assert!(check_compound(&[], true).is_err());
 }
 
 fn arb_block() -> impl Strategy<Value = ReportBlock> {

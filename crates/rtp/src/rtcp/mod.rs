@@ -8,7 +8,8 @@
 //! field is still trustworthy); a broken length field ends the iteration. Unknown packet types
 //! and feedback formats are returned as [`RtcpPacket::Unknown`] so callers can skip them.
 //!
-//! [`RtcpWriter`] appends packets to a caller's buffer to build a compound packet.
+//! [`RtcpWriter`] appends packets to a caller's buffer to build a compound packet;
+//! [`check_compound`] applies RFC 3550 A.2's validity checks (relaxed per RFC 5506).
 
 mod twcc;
 mod writer;
@@ -140,6 +141,40 @@ impl<'a> RtcpPacket<'a> {
 /// the second byte (PT with the marker bit) is 192..=223.
 pub fn is_rtcp(data: &[u8]) -> bool {
     matches!(data.get(1), Some(192..=223))
+}
+
+/// The header validity checks of RFC 3550 Appendix A.2 for a whole datagram: every packet
+/// has version 2, only the last may be padded, and the length fields add up to the datagram.
+/// A full compound must also start with an SR or RR; with `reduced_size` (RFC 5506 §3.4.2,
+/// negotiated by `a=rtcp-rsize`) any packet type may come first.
+///
+/// [`Compound`] does not require this: use it where a stricter receiver is wanted (for
+/// example to tell RTCP from garbage on a port that is not SRTCP-protected).
+pub fn check_compound(datagram: &[u8], reduced_size: bool) -> Result<()> {
+    let mut rest = datagram;
+    let mut first = true;
+    if rest.is_empty() {
+        return Err(Error::Truncated {
+            needed: HEADER_LEN,
+            have: 0,
+        });
+    }
+    while !rest.is_empty() {
+        let b0 = u8_at(rest, 0);
+        let pt = u8_at(rest, 1);
+        let (_, _, _, after) = split_packet(rest)?;
+        if first && !reduced_size && pt != packet_type::SR && pt != packet_type::RR {
+            return Err(Error::MalformedRtcp(
+                "compound does not start with SR or RR (RFC 3550 §6.1)",
+            ));
+        }
+        if b0 & 0x20 != 0 && !after.is_empty() {
+            return Err(Error::BadPadding);
+        }
+        first = false;
+        rest = after;
+    }
+    Ok(())
 }
 
 /// Iterator over the packets of a compound RTCP datagram (RFC 3550 §6.1, RFC 5506 §3).

@@ -11,10 +11,16 @@ use crate::{Error, Result};
 /// calls chain; [`RtcpWriter::len`] is the length of the compound so far. RFC 3550 §6.1 wants a
 /// compound to start with an SR or RR and include an SDES CNAME; RFC 5506 allows reduced-size
 /// packets (e.g. one NACK) when negotiated. The writer leaves that choice to the caller.
+///
+/// Only the last packet of a compound may carry padding (RFC 3550 §6.4.1). Transport-wide CC
+/// feedback is padded with the P bit as libwebrtc does, so it must come last (or alone, as a
+/// reduced-size packet); the writer refuses to append after a padded packet.
 #[derive(Debug)]
 pub struct RtcpWriter<'b> {
     buf: &'b mut [u8],
     len: usize,
+    /// The last packet written carries padding: nothing may follow it.
+    padded: bool,
 }
 
 fn count5(n: usize, what: &'static str) -> Result<u8> {
@@ -27,7 +33,11 @@ fn count5(n: usize, what: &'static str) -> Result<u8> {
 impl<'b> RtcpWriter<'b> {
     /// Starts an empty compound packet at the beginning of `buf`.
     pub fn new(buf: &'b mut [u8]) -> Self {
-        Self { buf, len: 0 }
+        Self {
+            buf,
+            len: 0,
+            padded: false,
+        }
     }
 
     /// Bytes written so far.
@@ -54,6 +64,11 @@ impl<'b> RtcpWriter<'b> {
         pt: u8,
         body: impl FnOnce(&mut [u8]) -> Result<usize>,
     ) -> Result<&mut Self> {
+        if self.padded {
+            return Err(Error::InvalidInput(
+                "RTCP padding is only allowed on the last packet of a compound",
+            ));
+        }
         let start = self.len;
         let out = self.buf.get_mut(start..).ok_or(Error::BufferTooSmall)?;
         let body_len = body(out.get_mut(4..).ok_or(Error::BufferTooSmall)?)?;
@@ -71,7 +86,24 @@ impl<'b> RtcpWriter<'b> {
         put_u8(out, 1, pt)?;
         put_u16(out, 2, words)?;
         self.len = start + total;
+        self.padded = pad > 0;
         Ok(self)
+    }
+
+    /// Any packet, given its 5-bit count/FMT/subtype, packet type and body (a multiple of
+    /// 4 bytes): for types this writer has no method for, such as XR (RFC 3611), or to
+    /// forward an [`super::RtcpPacket::Unknown`].
+    pub fn raw(&mut self, count: u8, packet_type: u8, body: &[u8]) -> Result<&mut Self> {
+        let count = count5(usize::from(count), "RTCP count above 31")?;
+        if !body.len().is_multiple_of(4) {
+            return Err(Error::InvalidInput(
+                "RTCP body must be a multiple of 32 bits",
+            ));
+        }
+        self.packet(count, packet_type, |b| {
+            put(b, 0, body)?;
+            Ok(body.len())
+        })
     }
 
     /// Sender report (RFC 3550 §6.4.1) with up to 31 report blocks.
