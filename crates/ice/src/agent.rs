@@ -129,6 +129,9 @@ pub struct AgentConfig {
     pub stun_servers: Vec<SocketAddr>,
     /// TURN servers for relayed candidates.
     pub turn_servers: Vec<TurnServer>,
+    /// Use relayed candidates only (`RTCIceTransportPolicy` "relay"): host and reflexive
+    /// candidates are neither signalled nor paired, and checks arriving directly are dropped.
+    pub relay_only: bool,
     /// Fixed local credentials; `None` draws random ones.
     pub credentials: Option<Credentials>,
     /// Ta, the pacing of new transactions (RFC 8445 §14.2; default 50 ms).
@@ -173,6 +176,7 @@ impl Default for AgentConfig {
             host_addresses: Vec::new(),
             stun_servers: Vec::new(),
             turn_servers: Vec::new(),
+            relay_only: false,
             credentials: None,
             ta: Duration::from_millis(50),
             check_transaction: TransactionConfig {
@@ -591,6 +595,7 @@ impl Agent {
         self.locals
             .iter()
             .filter(|l| l.cand.kind != CandidateKind::PeerReflexive)
+            .filter(|l| !self.config.relay_only || l.cand.kind == CandidateKind::Relayed)
             .map(|l| l.cand.to_sdp(Some(&self.local_creds.ufrag)))
             .collect()
     }
@@ -808,9 +813,11 @@ impl Agent {
             }
         }
         for l in &self.locals {
-            self.events.push_back(Event::LocalCandidate(
-                l.cand.to_sdp(Some(&self.local_creds.ufrag)),
-            ));
+            if !self.config.relay_only || l.cand.kind == CandidateKind::Relayed {
+                self.events.push_back(Event::LocalCandidate(
+                    l.cand.to_sdp(Some(&self.local_creds.ufrag)),
+                ));
+            }
         }
         if self.gathering == GatheringState::Complete {
             self.events.push_back(Event::GatheringComplete);
@@ -1061,7 +1068,9 @@ impl Agent {
 
     fn push_local(&mut self, now: Instant, local: Local) -> usize {
         let index = self.locals.len();
-        let signal = local.cand.kind != CandidateKind::PeerReflexive && !self.concluded;
+        let signal = local.cand.kind != CandidateKind::PeerReflexive
+            && !self.concluded
+            && (!self.config.relay_only || local.cand.kind == CandidateKind::Relayed);
         if signal {
             self.events.push_back(Event::LocalCandidate(
                 local.cand.to_sdp(Some(&self.local_creds.ufrag)),
@@ -1115,6 +1124,7 @@ impl Agent {
             return;
         };
         if !matches!(l.cand.kind, CandidateKind::Host | CandidateKind::Relayed)
+            || (self.config.relay_only && l.cand.kind != CandidateKind::Relayed)
             || l.cand.address.is_ipv4() != r.address.is_ipv4()
             || is_link_local(l.cand.address.ip()) != is_link_local(r.address.ip())
             || self.checklist.find(local, remote).is_some()
@@ -1435,6 +1445,9 @@ impl Agent {
         let Some(local) = self.local_for(via) else {
             return false;
         };
+        if self.config.relay_only && matches!(via, Via::Direct(_)) {
+            return false;
+        }
         let Some(route) = self.route_of(local, from) else {
             return false;
         };

@@ -399,3 +399,43 @@ fn close_deletes_the_turn_allocations_and_stops_every_timer() {
     assert_eq!(w.peek(a).agent.poll_timeout(), None);
     assert_eq!(w.peek(b).agent.poll_timeout(), None);
 }
+
+#[test]
+fn relay_only_policy_uses_the_turn_relay_even_when_hosts_could_talk() {
+    let mut w = World::new(
+        Nat::None,
+        Nat::None,
+        Options {
+            relay_only: true,
+            ..Options::default()
+        },
+    );
+    assert!(w.run_until(secs(5), |w| w.both_connected()));
+    for id in [w.a, w.b] {
+        let pair = w.selected(id).unwrap();
+        assert_eq!(pair.local.kind, CandidateKind::Relayed);
+        assert_eq!(pair.remote.kind, CandidateKind::Relayed);
+        assert!(pair.relay.is_some() && pair.direct().is_none());
+        assert!(
+            w.peek(id)
+                .agent
+                .local_candidates()
+                .iter()
+                .all(|c| c.kind == sansrtc_sdp::CandidateType::Relay)
+        );
+    }
+    // Data goes in Send indications until the ChannelBind made at selection is confirmed
+    // (RFC 8656 §12), then as ChannelData.
+    w.run_for(secs(1));
+    let before = w.net.node::<SimTurnServer>(w.turn).stats();
+    assert!(w.ping_pong(1));
+    let after = w.net.node::<SimTurnServer>(w.turn).stats();
+    assert_eq!(
+        after.channel_data_from_clients - before.channel_data_from_clients,
+        2
+    );
+    assert_eq!(
+        after.channel_data_to_clients - before.channel_data_to_clients,
+        2
+    );
+}

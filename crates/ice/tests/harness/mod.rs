@@ -183,6 +183,8 @@ pub struct Options {
     /// Rewrite A's host candidates to mDNS names before B sees them.
     pub mdns_a: bool,
     pub ipv6: bool,
+    /// Both agents use relayed candidates only.
+    pub relay_only: bool,
 }
 
 impl Default for Options {
@@ -198,6 +200,7 @@ impl Default for Options {
             lite_b: false,
             mdns_a: false,
             ipv6: false,
+            relay_only: false,
         }
     }
 }
@@ -218,6 +221,7 @@ fn agent(host: SocketAddr, role: Role, lite: bool, opts: &Options, seed: u64) ->
         role,
         lite,
         host_addresses: vec![host],
+        relay_only: opts.relay_only,
         ..AgentConfig::default()
     };
     if opts.stun && !lite {
