@@ -1,5 +1,5 @@
 use aes_gcm::aead::consts::{U12, U16};
-use aes_gcm::aead::{AeadInPlace, KeyInit};
+use aes_gcm::aead::{AeadInOut, KeyInit};
 
 use crate::Error;
 use crate::aead::{AeadAlgorithm, AeadKey, AeadProvider, Nonce, Tag};
@@ -34,7 +34,7 @@ struct Key<C> {
 
 impl<C> AeadKey for Key<C>
 where
-    C: AeadInPlace<NonceSize = U12, TagSize = U16> + Send + Sync,
+    C: AeadInOut<NonceSize = U12, TagSize = U16> + Send + Sync,
 {
     fn algorithm(&self) -> AeadAlgorithm {
         self.algorithm
@@ -44,7 +44,7 @@ where
         // The only failure is a message over the algorithm's length limit.
         let tag = self
             .cipher
-            .encrypt_in_place_detached(nonce.into(), aad, buf)
+            .encrypt_inout_detached(nonce.into(), aad, buf.into())
             .map_err(|_| Error::MessageTooLong)?;
         Ok(tag.into())
     }
@@ -57,7 +57,7 @@ where
         tag: &Tag,
     ) -> Result<(), Error> {
         self.cipher
-            .decrypt_in_place_detached(nonce.into(), aad, buf, tag.into())
+            .decrypt_inout_detached(nonce.into(), aad, buf.into(), tag.into())
             .map_err(|_| Error::DecryptFailed)
     }
 }
