@@ -11,7 +11,7 @@ use crate::rtp::{Fmtp, Rtcp, RtcpFb, RtpMap};
 use crate::session::{Bandwidth, write_line};
 use crate::simulcast::{Rid, Simulcast};
 use crate::ssrc::{Msid, Ssrc, SsrcGroup};
-use crate::token::{Tokens, intern, number};
+use crate::token::{Tokens, intern, intern_format, number};
 
 /// `<media>` (RFC 8866 section 5.14).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -185,7 +185,7 @@ pub struct Media {
     /// `<proto>`, e.g. [`Media::PROTO_RTP`] or [`Media::PROTO_SCTP`].
     pub protocol: Cow<'static, str>,
     /// `<fmt>` list: RTP payload types as decimal strings, or `webrtc-datachannel`.
-    pub formats: Vec<String>,
+    pub formats: Vec<Cow<'static, str>>,
     /// `i=` media title.
     pub title: Option<String>,
     /// `c=` lines (several only for multicast).
@@ -229,7 +229,10 @@ impl Media {
             kind,
             port,
             protocol: protocol.into(),
-            formats: formats.into_iter().map(|f| f.to_string()).collect(),
+            formats: formats
+                .into_iter()
+                .map(|f| intern_format(&f.to_string()))
+                .collect(),
             ..Media::default()
         }
     }
@@ -252,7 +255,7 @@ impl Media {
     /// Every `a=candidate`, in order.
     pub fn candidates(&self) -> impl Iterator<Item = &Candidate> {
         self.attributes.iter().filter_map(|a| match a {
-            Attribute::Candidate(c) => Some(c),
+            Attribute::Candidate(c) => Some(&**c),
             _ => None,
         })
     }
@@ -264,7 +267,8 @@ impl Media {
             .iter()
             .rposition(|a| matches!(a, Attribute::Candidate(_)))
             .map_or(self.attributes.len(), |i| i + 1);
-        self.attributes.insert(at, Attribute::Candidate(candidate));
+        self.attributes
+            .insert(at, Attribute::Candidate(Box::new(candidate)));
     }
 
     /// True if `a=end-of-candidates` is present.
@@ -401,7 +405,7 @@ impl Media {
             None => (number(port_field, "media port")?, None),
         };
         let protocol = intern(t.expect("media protocol")?, PROTOCOLS);
-        let formats = t.map(str::to_owned).collect();
+        let formats = t.map(intern_format).collect();
         Ok(Media {
             kind,
             port,

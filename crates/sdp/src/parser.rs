@@ -25,6 +25,8 @@ struct Lines<'a> {
     rest: std::iter::Enumerate<std::str::Split<'a, char>>,
     /// Number of the last line handed out (for "missing line" errors at the end).
     last: usize,
+    /// Whether some line may hold a NUL or a bare CR; when not, lines are not searched for them.
+    suspect: bool,
 }
 
 impl<'a> Lines<'a> {
@@ -32,8 +34,20 @@ impl<'a> Lines<'a> {
         Lines {
             rest: input.split('\n').enumerate(),
             last: 0,
+            suspect: has_nul_or_bare_cr(input.as_bytes()),
         }
     }
+}
+
+/// One branch-free pass over the whole input (it vectorizes), instead of a search per line:
+/// is there a NUL, or a CR that does not end a line?
+fn has_nul_or_bare_cr(input: &[u8]) -> bool {
+    let next = input.get(1..).unwrap_or_default();
+    let pairs = input.iter().zip(next).fold(false, |bad, (&b, &n)| {
+        bad | (b == 0) | ((b == b'\r') & (n != b'\n'))
+    });
+    // The last byte has no successor: a final CR ends the last line, a final NUL is bad.
+    pairs | (input.last() == Some(&0))
 }
 
 impl<'a> Iterator for Lines<'a> {
@@ -60,7 +74,7 @@ impl<'a> Iterator for Lines<'a> {
             if !kind.is_ascii_lowercase() {
                 return fail(Reason::NotTypeValue);
             }
-            if value.contains(['\0', '\r']) {
+            if self.suspect && value.bytes().any(|b| b == 0 || b == b'\r') {
                 return fail(Reason::ForbiddenCharacter);
             }
             return Some(Ok(Line {
@@ -169,4 +183,27 @@ fn set_once(slot: &mut Option<String>, value: &str, letter: char) -> Result<(), 
     }
     *slot = Some(value.to_owned());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_nul_or_bare_cr;
+
+    #[test]
+    fn rfc8866_9_nul_and_bare_cr_are_found_anywhere() {
+        for (input, bad) in [
+            (&b""[..], false),
+            (b"v=0\r\n", false),
+            (b"v=0\r", false), // a final CR ends the last line
+            (b"v=0\n\r\n", false),
+            (b"\r", false),
+            (b"v=0\r\r\n", true),
+            (b"a=x\ry\r\n", true),
+            (b"a=x\0y\r\n", true),
+            (b"\0", true),
+            (b"v=0\r\n\0", true),
+        ] {
+            assert_eq!(has_nul_or_bare_cr(input), bad, "{input:?}");
+        }
+    }
 }

@@ -37,14 +37,12 @@ impl<'a> Iterator for Tokens<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
+        // Tokens are short: a plain byte loop beats a memchr call here.
         let s = self.0.trim_start_matches(' ');
-        if s.is_empty() {
-            self.0 = s;
-            return None;
-        }
-        let (token, rest) = s.split_once(' ').unwrap_or((s, ""));
+        let end = s.bytes().position(|b| b == b' ').unwrap_or(s.len());
+        let (token, rest) = s.split_at_checked(end).unwrap_or((s, ""));
         self.0 = rest;
-        Some(token)
+        (!token.is_empty()).then_some(token)
     }
 }
 
@@ -77,6 +75,33 @@ pub(crate) fn intern(s: &str, known: &[&'static str]) -> Cow<'static, str> {
     }
 }
 
+/// The RTP payload types 0..=127 as text, so `m=` format lists parse without allocating.
+#[rustfmt::skip]
+const PAYLOAD_TYPES: [&str; 128] = [
+    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16",
+    "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29", "30", "31",
+    "32", "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44", "45", "46",
+    "47", "48", "49", "50", "51", "52", "53", "54", "55", "56", "57", "58", "59", "60", "61",
+    "62", "63", "64", "65", "66", "67", "68", "69", "70", "71", "72", "73", "74", "75", "76",
+    "77", "78", "79", "80", "81", "82", "83", "84", "85", "86", "87", "88", "89", "90", "91",
+    "92", "93", "94", "95", "96", "97", "98", "99", "100", "101", "102", "103", "104", "105",
+    "106", "107", "108", "109", "110", "111", "112", "113", "114", "115", "116", "117", "118",
+    "119", "120", "121", "122", "123", "124", "125", "126", "127"
+];
+
+/// An `m=` `<fmt>`: borrowed from a static table for an RTP payload type written canonically
+/// (`"96"`, not `"096"`) and for `webrtc-datachannel`, owned otherwise.
+pub(crate) fn intern_format(s: &str) -> Cow<'static, str> {
+    let table = number::<usize>(s, "format")
+        .ok()
+        .and_then(|pt| PAYLOAD_TYPES.get(pt))
+        .filter(|t| **t == s);
+    match table {
+        Some(t) => Cow::Borrowed(t),
+        None => intern(s, &["webrtc-datachannel"]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +114,21 @@ mod tests {
         assert_eq!(t.next(), Some("b"));
         assert_eq!(t.next(), Some("c"));
         assert_eq!(t.next(), None);
+    }
+
+    #[test]
+    fn formats_borrow_canonical_payload_types() {
+        for (s, borrowed) in [("0", true), ("127", true), ("96", true), ("096", false)] {
+            let f = intern_format(s);
+            assert_eq!(f, s);
+            assert_eq!(matches!(f, Cow::Borrowed(_)), borrowed, "{s}");
+        }
+        assert!(matches!(
+            intern_format("webrtc-datachannel"),
+            Cow::Borrowed(_)
+        ));
+        assert!(matches!(intern_format("128"), Cow::Owned(_)));
+        assert!(matches!(intern_format("x"), Cow::Owned(_)));
     }
 
     #[test]

@@ -191,7 +191,7 @@ fn attribute() -> impl Strategy<Value = Attribute> {
         token().prop_map(Attribute::IcePwd),
         vec(token(), 0..3).prop_map(Attribute::IceOptions),
         Just(Attribute::IceLite),
-        candidate().prop_map(Attribute::Candidate),
+        candidate().prop_map(|c| Attribute::Candidate(Box::new(c))),
         Just(Attribute::EndOfCandidates),
         fingerprint().prop_map(Attribute::Fingerprint),
         prop_oneof![
@@ -289,7 +289,7 @@ fn media() -> impl Strategy<Value = Media> {
         any::<u16>(),
         option::of(any::<u16>()),
         prop_oneof![Just(Cow::Borrowed(Media::PROTO_RTP)), cow(token())],
-        vec(token(), 0..5),
+        vec(cow(token()), 0..5),
         option::of(text()),
         vec(connection(), 0..2),
         vec(bandwidth(), 0..2),
