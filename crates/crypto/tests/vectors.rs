@@ -9,13 +9,18 @@
 //! vector not copied from an RFC text in this repository was cross-checked against an
 //! independent implementation (OpenSSL via Python's `cryptography`, and Python's `hmac`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use sansrtc_crypto::{
-    AeadAlgorithm, CryptoProvider, CryptoRng, Error, HashAlgorithm, NamedGroup, PublicKey,
-    RngCore, SignatureScheme, TAG_LEN,
+    AeadAlgorithm, CryptoProvider, CryptoRng, Error, HashAlgorithm, NamedGroup, PublicKey, RngCore,
+    SignatureScheme, TAG_LEN,
 };
 
 fn h(s: &str) -> Vec<u8> {
@@ -91,14 +96,17 @@ fn rfc7714_16_1_1_aes_128_gcm_encryption(p: CryptoProvider) {
     packet.extend(h(RFC7714_PAYLOAD));
     packet.extend([0; TAG_LEN]);
     let (header, body) = packet.split_at_mut(12);
-    key.seal_in_place_append_tag(&arr(RFC7714_IV), header, body).unwrap();
+    key.seal_in_place_append_tag(&arr(RFC7714_IV), header, body)
+        .unwrap();
     assert_eq!(body, h(RFC7714_128_SEALED));
 }
 
 fn rfc7714_16_1_2_aes_128_gcm_decryption(p: CryptoProvider) {
     let key = p.aead_key(AeadAlgorithm::Aes128Gcm, &h(KEY_128)).unwrap();
     let mut body = h(RFC7714_128_SEALED);
-    let n = key.open_in_place_appended_tag(&arr(RFC7714_IV), &h(RFC7714_HEADER), &mut body).unwrap();
+    let n = key
+        .open_in_place_appended_tag(&arr(RFC7714_IV), &h(RFC7714_HEADER), &mut body)
+        .unwrap();
     assert_eq!(&body[..n], h(RFC7714_PAYLOAD));
 }
 
@@ -116,22 +124,29 @@ fn rfc7714_16_1_4_aes_128_gcm_tag_verification(p: CryptoProvider) {
     let mut aad = h(RFC7714_HEADER);
     aad.extend(h(RFC7714_PAYLOAD));
     let tag = arr("22493f82 d2bce397 e9d79e3b 19aa4216");
-    key.open_in_place(&arr(RFC7714_IV), &aad, &mut [], &tag).unwrap();
+    key.open_in_place(&arr(RFC7714_IV), &aad, &mut [], &tag)
+        .unwrap();
     // One flipped bit anywhere fails.
     aad[5] ^= 1;
-    assert_eq!(key.open_in_place(&arr(RFC7714_IV), &aad, &mut [], &tag), Err(Error::DecryptFailed));
+    assert_eq!(
+        key.open_in_place(&arr(RFC7714_IV), &aad, &mut [], &tag),
+        Err(Error::DecryptFailed)
+    );
 }
 
 fn rfc7714_16_2_1_aes_256_gcm_encryption(p: CryptoProvider) {
     let key = p.aead_key(AeadAlgorithm::Aes256Gcm, &h(KEY_256)).unwrap();
     let mut body = h(RFC7714_PAYLOAD);
-    let tag = key.seal_in_place(&arr(RFC7714_IV), &h(RFC7714_HEADER), &mut body).unwrap();
+    let tag = key
+        .seal_in_place(&arr(RFC7714_IV), &h(RFC7714_HEADER), &mut body)
+        .unwrap();
     assert_eq!(
         body,
         h("32b1de78 a822fe12 ef9f78fa 332e33aa b1801238 9a58e2f3 b50b2a02 76ffae0f 1ba63799 b87b")
     );
     assert_eq!(tag.to_vec(), h("7aa3db36 dfffd6b0 f9bb7878 d7a76c13"));
-    key.open_in_place(&arr(RFC7714_IV), &h(RFC7714_HEADER), &mut body, &tag).unwrap();
+    key.open_in_place(&arr(RFC7714_IV), &h(RFC7714_HEADER), &mut body, &tag)
+        .unwrap();
     assert_eq!(body, h(RFC7714_PAYLOAD));
 }
 
@@ -139,8 +154,10 @@ fn gcm_spec_test_cases_4_and_16_detached_tag(p: CryptoProvider) {
     let k = "feffe9928665731c6d6a8f9467308308";
     let iv = arr("cafebabefacedbaddecaf888");
     let aad = h("feedfacedeadbeeffeedfacedeadbeefabaddad2");
-    let pt = h("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72
-                1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39");
+    let pt = h(
+        "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72
+                1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39",
+    );
     let cases = [
         (
             AeadAlgorithm::Aes128Gcm,
@@ -161,11 +178,17 @@ fn gcm_spec_test_cases_4_and_16_detached_tag(p: CryptoProvider) {
         let key = p.aead_key(alg, &h(&key)).unwrap();
         assert_eq!(key.algorithm(), alg);
         let mut buf = pt.clone();
-        assert_eq!(key.seal_in_place(&iv, &aad, &mut buf).unwrap().to_vec(), h(tag));
+        assert_eq!(
+            key.seal_in_place(&iv, &aad, &mut buf).unwrap().to_vec(),
+            h(tag)
+        );
         assert_eq!(buf, h(ct));
         let mut bad_tag: [u8; 16] = arr(tag);
         bad_tag[15] ^= 0x80;
-        assert_eq!(key.open_in_place(&iv, &aad, &mut buf.clone(), &bad_tag), Err(Error::DecryptFailed));
+        assert_eq!(
+            key.open_in_place(&iv, &aad, &mut buf.clone(), &bad_tag),
+            Err(Error::DecryptFailed)
+        );
         key.open_in_place(&iv, &aad, &mut buf, &arr(tag)).unwrap();
         assert_eq!(buf, pt);
     }
@@ -180,32 +203,51 @@ fn rfc8439_2_8_2_chacha20_poly1305(p: CryptoProvider) {
                for the future, sunscreen would be it.";
     let mut buf = pt.to_vec();
     buf.extend([0; TAG_LEN]);
-    key.seal_in_place_append_tag(&nonce, &aad, &mut buf).unwrap();
-    let expected = h("d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d6
+    key.seal_in_place_append_tag(&nonce, &aad, &mut buf)
+        .unwrap();
+    let expected = h(
+        "d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d6
                       3dbea45e8ca9671282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b36
                       92ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc
                       3ff4def08e4b7a9de576d26586cec64b6116
-                      1ae10b594f09e26a7e902ecbd0600691");
+                      1ae10b594f09e26a7e902ecbd0600691",
+    );
     assert_eq!(buf, expected);
-    let n = key.open_in_place_appended_tag(&nonce, &aad, &mut buf).unwrap();
+    let n = key
+        .open_in_place_appended_tag(&nonce, &aad, &mut buf)
+        .unwrap();
     assert_eq!(&buf[..n], pt);
 }
 
 fn aead_rejects_bad_key_length_and_short_buffers(p: CryptoProvider) {
-    for alg in [AeadAlgorithm::Aes128Gcm, AeadAlgorithm::Aes256Gcm, AeadAlgorithm::ChaCha20Poly1305] {
-        assert_eq!(p.aead_key(alg, &[0; 17]).err(), Some(Error::InvalidKeyLength(17)));
+    for alg in [
+        AeadAlgorithm::Aes128Gcm,
+        AeadAlgorithm::Aes256Gcm,
+        AeadAlgorithm::ChaCha20Poly1305,
+    ] {
+        assert_eq!(
+            p.aead_key(alg, &[0; 17]).err(),
+            Some(Error::InvalidKeyLength(17))
+        );
         let key = p.aead_key(alg, &vec![7; alg.key_len()]).unwrap();
         let nonce = [0; 12];
         let mut short = [0u8; TAG_LEN - 1];
-        assert_eq!(key.seal_in_place_append_tag(&nonce, b"", &mut short), Err(Error::BufferTooShort));
+        assert_eq!(
+            key.seal_in_place_append_tag(&nonce, b"", &mut short),
+            Err(Error::BufferTooShort)
+        );
         assert_eq!(
             key.open_in_place_appended_tag(&nonce, b"", &mut short),
             Err(Error::BufferTooShort)
         );
         // Exactly a tag: an empty message seals and opens.
         let mut only_tag = [0u8; TAG_LEN];
-        key.seal_in_place_append_tag(&nonce, b"aad", &mut only_tag).unwrap();
-        assert_eq!(key.open_in_place_appended_tag(&nonce, b"aad", &mut only_tag), Ok(0));
+        key.seal_in_place_append_tag(&nonce, b"aad", &mut only_tag)
+            .unwrap();
+        assert_eq!(
+            key.open_in_place_appended_tag(&nonce, b"aad", &mut only_tag),
+            Ok(0)
+        );
         assert_eq!(
             key.open_in_place_appended_tag(&nonce, b"aaD", &mut only_tag),
             Err(Error::DecryptFailed)
@@ -225,13 +267,17 @@ fn rfc3711_b2_aes_cm_keystream(p: CryptoProvider) {
     key.xor_keystream(&iv, &mut stream);
     assert_eq!(
         stream[..48],
-        h("E03EAD0935C95E80E166B16DD92B4EB4 D23513162B02D0F72A43A2FE4A5F97AB
-           41E95B3BB0A2E8DD477901E4FCA894C0")
+        h(
+            "E03EAD0935C95E80E166B16DD92B4EB4 D23513162B02D0F72A43A2FE4A5F97AB
+           41E95B3BB0A2E8DD477901E4FCA894C0"
+        )
     );
     assert_eq!(
         stream[stream.len() - 48..],
-        h("EC8CDF7398607CB0F2D21675EA9EA1E4 362B7C3C6773516318A077D7FC5073AE
-           6A2CC3787889374FBEB4C81B17BA6C44")
+        h(
+            "EC8CDF7398607CB0F2D21675EA9EA1E4 362B7C3C6773516318A077D7FC5073AE
+           6A2CC3787889374FBEB4C81B17BA6C44"
+        )
     );
     // Starting mid-stream from the counter of block 65279 gives the same blocks.
     let mut tail = [0u8; 48];
@@ -240,7 +286,13 @@ fn rfc3711_b2_aes_cm_keystream(p: CryptoProvider) {
 }
 
 /// The SRTP AES-CM PRF: the keystream over zeros from `IV = (master_salt XOR label << 48) << 16`.
-fn srtp_kdf(p: &CryptoProvider, master_key: &[u8], master_salt: &[u8], label: u8, len: usize) -> Vec<u8> {
+fn srtp_kdf(
+    p: &CryptoProvider,
+    master_key: &[u8],
+    master_salt: &[u8],
+    label: u8,
+    len: usize,
+) -> Vec<u8> {
     let mut iv = [0u8; 16];
     iv[..14].copy_from_slice(master_salt);
     iv[7] ^= label;
@@ -252,22 +304,34 @@ fn srtp_kdf(p: &CryptoProvider, master_key: &[u8], master_salt: &[u8], label: u8
 fn rfc3711_b3_key_derivation(p: CryptoProvider) {
     let master_key = h("E1F97A0D3E018BE0D64FA32C06DE4139");
     let master_salt = h("0EC675AD498AFEEBB6960B3AABE6");
-    assert_eq!(srtp_kdf(&p, &master_key, &master_salt, 0, 16), h("C61E7A93744F39EE10734AFE3FF7A087"));
-    assert_eq!(srtp_kdf(&p, &master_key, &master_salt, 2, 14), h("30CBBC08863D8C85D49DB34A9AE1"));
+    assert_eq!(
+        srtp_kdf(&p, &master_key, &master_salt, 0, 16),
+        h("C61E7A93744F39EE10734AFE3FF7A087")
+    );
+    assert_eq!(
+        srtp_kdf(&p, &master_key, &master_salt, 2, 14),
+        h("30CBBC08863D8C85D49DB34A9AE1")
+    );
     assert_eq!(
         srtp_kdf(&p, &master_key, &master_salt, 1, 94),
-        h("CEBE321F6FF7716B6FD4AB49AF256A15 6D38BAA48F0A0ACF3C34E2359E6CDBCE
+        h(
+            "CEBE321F6FF7716B6FD4AB49AF256A15 6D38BAA48F0A0ACF3C34E2359E6CDBCE
            E049646C43D9327AD175578EF7227098 6371C10C9A369AC2F94A8C5FBCDDDC25
-           6D6E919A48B610EF17C2041E47403576 6B68642C59BBFC2F34DB60DBDFB2")
+           6D6E919A48B610EF17C2041E47403576 6B68642C59BBFC2F34DB60DBDFB2"
+        )
     );
 }
 
 fn sp800_38a_f_5_1_ctr_aes128(p: CryptoProvider) {
     let key = p.aes_key(&h("2b7e151628aed2a6abf7158809cf4f3c")).unwrap();
-    let plaintext = h("6bc1bee22e409f96e93d7e117393172a ae2d8a571e03ac9c9eb76fac45af8e51
-                       30c81c46a35ce411e5fbc1191a0a52ef f69f2445df4f9b17ad2b417be66c3710");
-    let ciphertext = h("874d6191b620e3261bef6864990db6ce 9806f66b7970fdff8617187bb9fffdff
-                        5ae4df3edbd5d35e5b4f09020db03eab 1e031dda2fbe03d1792170a0f3009cee");
+    let plaintext = h(
+        "6bc1bee22e409f96e93d7e117393172a ae2d8a571e03ac9c9eb76fac45af8e51
+                       30c81c46a35ce411e5fbc1191a0a52ef f69f2445df4f9b17ad2b417be66c3710",
+    );
+    let ciphertext = h(
+        "874d6191b620e3261bef6864990db6ce 9806f66b7970fdff8617187bb9fffdff
+                        5ae4df3edbd5d35e5b4f09020db03eab 1e031dda2fbe03d1792170a0f3009cee",
+    );
     let iv = arr("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
     let mut buf = plaintext.clone();
     key.xor_keystream(&iv, &mut buf);
@@ -296,8 +360,14 @@ fn ctr_counter_wraps_modulo_2_128(p: CryptoProvider) {
 
 fn fips197_c_aes_block(p: CryptoProvider) {
     let cases = [
-        ("000102030405060708090a0b0c0d0e0f", "69c4e0d86a7b0430d8cdb78070b4c55a"),
-        ("000102030405060708090a0b0c0d0e0f1011121314151617", "dda97ca4864cdfe06eaf70a0ec0d7191"),
+        (
+            "000102030405060708090a0b0c0d0e0f",
+            "69c4e0d86a7b0430d8cdb78070b4c55a",
+        ),
+        (
+            "000102030405060708090a0b0c0d0e0f1011121314151617",
+            "dda97ca4864cdfe06eaf70a0ec0d7191",
+        ),
         (KEY_256, "8ea2b7ca516745bfeafc49904b496089"),
     ];
     for (key, ct) in cases {
@@ -314,8 +384,16 @@ fn fips197_c_aes_block(p: CryptoProvider) {
 
 fn rfc2202_3_hmac_sha1(p: CryptoProvider) {
     let cases: [(&[u8], &[u8], &str); 3] = [
-        (&[0x0b; 20], b"Hi There", "b617318655057264e28bc0b6fb378c8ef146be00"),
-        (b"Jefe", b"what do ya want for nothing?", "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"),
+        (
+            &[0x0b; 20],
+            b"Hi There",
+            "b617318655057264e28bc0b6fb378c8ef146be00",
+        ),
+        (
+            b"Jefe",
+            b"what do ya want for nothing?",
+            "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79",
+        ),
         (
             &[0xaa; 80],
             b"Test Using Larger Than Block-Size Key - Hash Key First",
@@ -338,7 +416,10 @@ fn rfc4231_4_hmac_sha2(p: CryptoProvider) {
     let inputs: [(&[u8], &[u8]); 3] = [
         (&[0x0b; 20], b"Hi There"),
         (b"Jefe", b"what do ya want for nothing?"),
-        (&large_key, b"Test Using Larger Than Block-Size Key - Hash Key First"),
+        (
+            &large_key,
+            b"Test Using Larger Than Block-Size Key - Hash Key First",
+        ),
     ];
     let expected = [
         (
@@ -394,19 +475,34 @@ fn hmac_truncated_verify_as_srtp_uses_it(p: CryptoProvider) {
     let mut bad = full.as_bytes()[..10].to_vec();
     bad[9] ^= 1;
     assert_eq!(key.verify(&[packet, &roc], &bad), Err(Error::MacMismatch));
-    assert_eq!(key.verify(&[packet, &1u32.to_be_bytes()], &full.as_bytes()[..10]), Err(Error::MacMismatch));
+    assert_eq!(
+        key.verify(&[packet, &1u32.to_be_bytes()], &full.as_bytes()[..10]),
+        Err(Error::MacMismatch)
+    );
     assert_eq!(key.verify(&[packet], &[]), Err(Error::InvalidTagLength(0)));
-    assert_eq!(key.verify(&[packet], &[0; 21]), Err(Error::InvalidTagLength(21)));
+    assert_eq!(
+        key.verify(&[packet], &[0; 21]),
+        Err(Error::InvalidTagLength(21))
+    );
     let sha256 = p.hmac_key(HashAlgorithm::Sha256, b"k").unwrap();
     let mac = sha256.sign(&[b"m"]);
     sha256.verify(&[b"m"], &mac.as_bytes()[..16]).unwrap();
-    assert_eq!(sha256.verify(&[b"n"], &mac.as_bytes()[..16]), Err(Error::MacMismatch));
+    assert_eq!(
+        sha256.verify(&[b"n"], &mac.as_bytes()[..16]),
+        Err(Error::MacMismatch)
+    );
 }
 
 fn fips180_sha_abc_and_incremental(p: CryptoProvider) {
     let cases = [
-        (HashAlgorithm::Sha1, "a9993e364706816aba3e25717850c26c9cd0d89d"),
-        (HashAlgorithm::Sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        (
+            HashAlgorithm::Sha1,
+            "a9993e364706816aba3e25717850c26c9cd0d89d",
+        ),
+        (
+            HashAlgorithm::Sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        ),
         (
             HashAlgorithm::Sha384,
             "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed
@@ -453,10 +549,12 @@ fn rfc5246_5_prf_sha256_test_label(p: CryptoProvider) {
     .unwrap();
     assert_eq!(
         out.to_vec(),
-        h("e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a
+        h(
+            "e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a
            6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab
            4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff701
-           87347b66")
+           87347b66"
+        )
     );
     // A shorter output is a prefix (the TLS key block is cut this way).
     let mut short = [0u8; 12];
@@ -483,11 +581,13 @@ fn rfc5246_5_prf_sha384_test_label(p: CryptoProvider) {
     .unwrap();
     assert_eq!(
         out.to_vec(),
-        h("7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cd
+        h(
+            "7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cd
            e9ca0faa60be9fe34f82b1233c9146a0e534cb400fed2700884f9dc236f80edd
            8bfa961144c9e8d792eca722a7b32fc3d416d473ebc2c5fd4abfdad05d918425
            9b5bf8cd4d90fa0d31e2dec479e4f1a26066f2eea9a69236a3e52655c9e9aee6
-           91c8f3a26854308d5eaa3be85e0990703d73e56f")
+           91c8f3a26854308d5eaa3be85e0990703d73e56f"
+        )
     );
 }
 
@@ -521,7 +621,9 @@ fn rfc7748_6_1_x25519(p: CryptoProvider) {
     let alice_private = h("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
     let alice_public = h("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
     let bob_public = h("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
-    let kx = p.start_key_exchange(NamedGroup::X25519, &mut FixedBytes(alice_private)).unwrap();
+    let kx = p
+        .start_key_exchange(NamedGroup::X25519, &mut FixedBytes(alice_private))
+        .unwrap();
     assert_eq!(kx.group(), NamedGroup::X25519);
     assert_eq!(kx.public_key(), alice_public);
     let shared = kx.complete(&bob_public).unwrap();
@@ -542,16 +644,25 @@ fn rfc7748_6_1_x25519_rejects_low_order_point(p: CryptoProvider) {
         assert_eq!(kx.complete(&peer).err(), Some(Error::InvalidPeerPublicKey));
     }
     let kx = p.start_key_exchange(NamedGroup::X25519, &mut rng).unwrap();
-    assert_eq!(kx.complete(&[9; 31]).err(), Some(Error::InvalidPeerPublicKey));
+    assert_eq!(
+        kx.complete(&[9; 31]).err(),
+        Some(Error::InvalidPeerPublicKey)
+    );
 }
 
 fn rfc5903_8_1_p256_ecdh(p: CryptoProvider) {
     let i = h("C88F01F510D9AC3F70A292DAA2316DE544E9AAB8AFE84049C62A9C57862D1433");
-    let gi = h("04 DAD0B65394221CF9B051E1FECA5787D098DFE637FC90B9EF945D0C3772581180
-                  5271A0461CDB8252D61F1C456FA3E59AB1F45B33ACCF5F58389E0577B8990BB3");
-    let gr = h("04 D12DFB5289C8D4F81208B70270398C342296970A0BCCB74C736FC7554494BF63
-                  56FBF3CA366CC23E8157854C13C58D6AAC23F046ADA30F8353E74F33039872AB");
-    let kx = p.start_key_exchange(NamedGroup::Secp256r1, &mut FixedBytes(i)).unwrap();
+    let gi = h(
+        "04 DAD0B65394221CF9B051E1FECA5787D098DFE637FC90B9EF945D0C3772581180
+                  5271A0461CDB8252D61F1C456FA3E59AB1F45B33ACCF5F58389E0577B8990BB3",
+    );
+    let gr = h(
+        "04 D12DFB5289C8D4F81208B70270398C342296970A0BCCB74C736FC7554494BF63
+                  56FBF3CA366CC23E8157854C13C58D6AAC23F046ADA30F8353E74F33039872AB",
+    );
+    let kx = p
+        .start_key_exchange(NamedGroup::Secp256r1, &mut FixedBytes(i))
+        .unwrap();
     assert_eq!(kx.group(), NamedGroup::Secp256r1);
     assert_eq!(kx.public_key(), gi);
     let shared = kx.complete(&gr).unwrap();
@@ -563,16 +674,33 @@ fn rfc5903_8_1_p256_ecdh(p: CryptoProvider) {
 
 fn rfc8422_5_4_1_p256_rejects_bad_points(p: CryptoProvider) {
     let mut rng = ChaCha20Rng::seed_from_u64(2);
-    let valid = p.start_key_exchange(NamedGroup::Secp256r1, &mut rng).unwrap().public_key().to_vec();
+    let valid = p
+        .start_key_exchange(NamedGroup::Secp256r1, &mut rng)
+        .unwrap()
+        .public_key()
+        .to_vec();
     let mut off_curve = valid.clone();
     off_curve[64] ^= 1;
     let mut compressed = vec![0x02 | (valid[64] & 1)];
     compressed.extend(&valid[1..33]);
     let mut identity_like = vec![0u8; 65];
     identity_like[0] = 4;
-    for bad in [off_curve, compressed, identity_like, vec![0x00], vec![], valid[..64].to_vec()] {
-        let kx = p.start_key_exchange(NamedGroup::Secp256r1, &mut rng).unwrap();
-        assert_eq!(kx.complete(&bad).err(), Some(Error::InvalidPeerPublicKey), "{bad:02x?}");
+    for bad in [
+        off_curve,
+        compressed,
+        identity_like,
+        vec![0x00],
+        vec![],
+        valid[..64].to_vec(),
+    ] {
+        let kx = p
+            .start_key_exchange(NamedGroup::Secp256r1, &mut rng)
+            .unwrap();
+        assert_eq!(
+            kx.complete(&bad).err(),
+            Some(Error::InvalidPeerPublicKey),
+            "{bad:02x?}"
+        );
     }
 }
 
@@ -598,59 +726,107 @@ fn kx_agreement_both_groups(p: CryptoProvider) {
 fn rfc6979_a_2_5_ecdsa_p256_sha256_sample(p: CryptoProvider) {
     use p256::pkcs8::EncodePrivateKey;
     let x = h("C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721");
-    let pkcs8 = p256::SecretKey::from_slice(&x).unwrap().to_pkcs8_der().unwrap();
+    let pkcs8 = p256::SecretKey::from_slice(&x)
+        .unwrap()
+        .to_pkcs8_der()
+        .unwrap();
     let key = p.load_signing_key(pkcs8.as_bytes()).unwrap();
     assert_eq!(key.scheme(), SignatureScheme::EcdsaP256Sha256);
     let sig = key.sign(b"sample").unwrap();
     let sig_rs = p256::ecdsa::Signature::from_der(&sig).unwrap().to_bytes();
     assert_eq!(
         sig_rs.to_vec(),
-        h("EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716
-           F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8")
+        h(
+            "EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716
+           F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8"
+        )
     );
     // The RFC's public key U = xG.
     assert_eq!(
         key.public_key_sec1(),
-        h("04 60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6
-              7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299")
+        h(
+            "04 60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6
+              7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299"
+        )
     );
-    p.verify_signature(SignatureScheme::EcdsaP256Sha256, PublicKey::EcP256Sec1(key.public_key_sec1()), b"sample", &sig)
-        .unwrap();
+    p.verify_signature(
+        SignatureScheme::EcdsaP256Sha256,
+        PublicKey::EcP256Sec1(key.public_key_sec1()),
+        b"sample",
+        &sig,
+    )
+    .unwrap();
     assert_eq!(
-        p.verify_signature(SignatureScheme::EcdsaP256Sha256, PublicKey::EcP256Sec1(key.public_key_sec1()), b"sampla", &sig),
+        p.verify_signature(
+            SignatureScheme::EcdsaP256Sha256,
+            PublicKey::EcP256Sec1(key.public_key_sec1()),
+            b"sampla",
+            &sig
+        ),
         Err(Error::BadSignature)
     );
 }
 
 fn ecdsa_p256_generate_sign_verify_pkcs8_roundtrip(p: CryptoProvider) {
     let mut rng = ChaCha20Rng::seed_from_u64(4);
-    let key = p.generate_signing_key(SignatureScheme::EcdsaP256Sha256, &mut rng).unwrap();
+    let key = p
+        .generate_signing_key(SignatureScheme::EcdsaP256Sha256, &mut rng)
+        .unwrap();
     let spki = key.public_key_spki_der().unwrap();
     let msg = b"client_random || server_random || ServerECDHParams";
     let sig = key.sign(msg).unwrap();
     let scheme = SignatureScheme::EcdsaP256Sha256;
-    p.verify_signature(scheme, PublicKey::Spki(&spki), msg, &sig).unwrap();
-    p.verify_signature(scheme, PublicKey::EcP256Sec1(key.public_key_sec1()), msg, &sig).unwrap();
+    p.verify_signature(scheme, PublicKey::Spki(&spki), msg, &sig)
+        .unwrap();
+    p.verify_signature(
+        scheme,
+        PublicKey::EcP256Sec1(key.public_key_sec1()),
+        msg,
+        &sig,
+    )
+    .unwrap();
     // Prehashed signing and verification agree with the message forms.
     let digest = p.hash(HashAlgorithm::Sha256, msg);
     let sig2 = key.sign_prehashed(digest.as_bytes()).unwrap();
-    p.signature.verify_prehashed(scheme, PublicKey::Spki(&spki), digest.as_bytes(), &sig).unwrap();
-    p.verify_signature(scheme, PublicKey::Spki(&spki), msg, &sig2).unwrap();
+    p.signature
+        .verify_prehashed(scheme, PublicKey::Spki(&spki), digest.as_bytes(), &sig)
+        .unwrap();
+    p.verify_signature(scheme, PublicKey::Spki(&spki), msg, &sig2)
+        .unwrap();
     assert_eq!(
-        p.signature.verify_prehashed(scheme, PublicKey::Spki(&spki), &digest.as_bytes()[..20], &sig),
+        p.signature.verify_prehashed(
+            scheme,
+            PublicKey::Spki(&spki),
+            &digest.as_bytes()[..20],
+            &sig
+        ),
         Err(Error::InvalidDigestLength(20))
     );
     // PKCS#8 round trip keeps the key.
     let der = key.to_pkcs8_der().unwrap();
     let again = p.load_signing_key(&der).unwrap();
     assert_eq!(again.public_key_sec1(), key.public_key_sec1());
-    assert_eq!(again.sign(msg).unwrap(), sig, "RFC 6979 signatures are deterministic");
-    // Garbage is an error, not a panic.
-    assert_eq!(p.load_signing_key(&der[..der.len() - 1]).err(), Some(Error::InvalidPrivateKey));
-    assert_eq!(p.verify_signature(scheme, PublicKey::Spki(&spki), msg, &sig[..sig.len() - 1]), Err(Error::BadSignature));
-    assert_eq!(p.verify_signature(scheme, PublicKey::Spki(&spki[1..]), msg, &sig), Err(Error::InvalidPublicKey));
     assert_eq!(
-        p.generate_signing_key(SignatureScheme::RsaPssSha256, &mut rng).err(),
+        again.sign(msg).unwrap(),
+        sig,
+        "RFC 6979 signatures are deterministic"
+    );
+    // Garbage is an error, not a panic.
+    assert_eq!(
+        p.load_signing_key(&der[..der.len() - 1]).err(),
+        Some(Error::InvalidPrivateKey)
+    );
+    assert_eq!(
+        p.verify_signature(scheme, PublicKey::Spki(&spki), msg, &sig[..sig.len() - 1]),
+        Err(Error::BadSignature)
+    );
+    assert_eq!(
+        p.verify_signature(scheme, PublicKey::Spki(&spki[1..]), msg, &sig),
+        Err(Error::InvalidPublicKey)
+    );
+    assert_eq!(
+        p.generate_signing_key(SignatureScheme::RsaPssSha256, &mut rng)
+            .err(),
         Some(Error::Unsupported("signing with this scheme"))
     );
 }
@@ -668,26 +844,57 @@ const OPENSSL_MESSAGE: &[u8] = b"sansrtc signature test message";
 
 fn ecdsa_p256_openssl_key_and_signature(p: CryptoProvider) {
     let scheme = SignatureScheme::EcdsaP256Sha256;
-    p.verify_signature(scheme, PublicKey::Spki(P256_OPENSSL_SPKI), OPENSSL_MESSAGE, P256_OPENSSL_SIG).unwrap();
+    p.verify_signature(
+        scheme,
+        PublicKey::Spki(P256_OPENSSL_SPKI),
+        OPENSSL_MESSAGE,
+        P256_OPENSSL_SIG,
+    )
+    .unwrap();
     // openssl's PKCS#8 (with the optional public key) loads, and gives the same SPKI.
     let key = p.load_signing_key(P256_OPENSSL_KEY).unwrap();
     assert_eq!(key.public_key_spki_der().unwrap(), P256_OPENSSL_SPKI);
-    assert_eq!(P256_OPENSSL_SPKI[P256_OPENSSL_SPKI.len() - 65..], *key.public_key_sec1());
+    assert_eq!(
+        P256_OPENSSL_SPKI[P256_OPENSSL_SPKI.len() - 65..],
+        *key.public_key_sec1()
+    );
     // An RSA SPKI is the wrong key type for ECDSA, and the reverse.
     assert_eq!(
-        p.verify_signature(scheme, PublicKey::Spki(RSA2048_SPKI), OPENSSL_MESSAGE, P256_OPENSSL_SIG),
+        p.verify_signature(
+            scheme,
+            PublicKey::Spki(RSA2048_SPKI),
+            OPENSSL_MESSAGE,
+            P256_OPENSSL_SIG
+        ),
         Err(Error::InvalidPublicKey)
     );
     assert_eq!(
-        p.verify_signature(SignatureScheme::RsaPkcs1Sha256, PublicKey::Spki(P256_OPENSSL_SPKI), OPENSSL_MESSAGE, RSA_PKCS1_SHA256_SIG),
+        p.verify_signature(
+            SignatureScheme::RsaPkcs1Sha256,
+            PublicKey::Spki(P256_OPENSSL_SPKI),
+            OPENSSL_MESSAGE,
+            RSA_PKCS1_SHA256_SIG
+        ),
         Err(Error::InvalidPublicKey)
     );
 }
 
 fn rsa_pkcs1_and_pss_openssl_signatures(p: CryptoProvider) {
     let key = PublicKey::Spki(RSA2048_SPKI);
-    p.verify_signature(SignatureScheme::RsaPkcs1Sha256, key, OPENSSL_MESSAGE, RSA_PKCS1_SHA256_SIG).unwrap();
-    p.verify_signature(SignatureScheme::RsaPssSha384, key, OPENSSL_MESSAGE, RSA_PSS_SHA384_SIG).unwrap();
+    p.verify_signature(
+        SignatureScheme::RsaPkcs1Sha256,
+        key,
+        OPENSSL_MESSAGE,
+        RSA_PKCS1_SHA256_SIG,
+    )
+    .unwrap();
+    p.verify_signature(
+        SignatureScheme::RsaPssSha384,
+        key,
+        OPENSSL_MESSAGE,
+        RSA_PSS_SHA384_SIG,
+    )
+    .unwrap();
     // The wrong padding or hash fails.
     for (scheme, sig) in [
         (SignatureScheme::RsaPssSha256, RSA_PKCS1_SHA256_SIG),
@@ -695,10 +902,21 @@ fn rsa_pkcs1_and_pss_openssl_signatures(p: CryptoProvider) {
         (SignatureScheme::RsaPkcs1Sha384, RSA_PSS_SHA384_SIG),
         (SignatureScheme::RsaPssSha512, RSA_PSS_SHA384_SIG),
     ] {
-        assert_eq!(p.verify_signature(scheme, key, OPENSSL_MESSAGE, sig), Err(Error::BadSignature), "{scheme:?}");
+        assert_eq!(
+            p.verify_signature(scheme, key, OPENSSL_MESSAGE, sig),
+            Err(Error::BadSignature),
+            "{scheme:?}"
+        );
     }
     let digest = p.hash(HashAlgorithm::Sha384, OPENSSL_MESSAGE);
-    p.signature.verify_prehashed(SignatureScheme::RsaPssSha384, key, digest.as_bytes(), RSA_PSS_SHA384_SIG).unwrap();
+    p.signature
+        .verify_prehashed(
+            SignatureScheme::RsaPssSha384,
+            key,
+            digest.as_bytes(),
+            RSA_PSS_SHA384_SIG,
+        )
+        .unwrap();
 }
 
 fn rsa_signatures_from_rsa_crate(p: CryptoProvider) {
@@ -711,20 +929,38 @@ fn rsa_signatures_from_rsa_crate(p: CryptoProvider) {
     let msg = b"handshake_messages";
     let mut rng = ChaCha20Rng::seed_from_u64(5);
 
-    let pkcs1 = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(private.clone()).sign(msg).to_vec();
-    let pkcs1_512 = rsa::pkcs1v15::SigningKey::<sha2::Sha512>::new(private.clone()).sign(msg).to_vec();
+    let pkcs1 = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(private.clone())
+        .sign(msg)
+        .to_vec();
+    let pkcs1_512 = rsa::pkcs1v15::SigningKey::<sha2::Sha512>::new(private.clone())
+        .sign(msg)
+        .to_vec();
     let pss = rsa::pss::SigningKey::<sha2::Sha256>::new(private.clone())
         .sign_with_rng(&mut rng, msg)
         .to_vec();
-    for key in [PublicKey::Spki(RSA2048_SPKI), PublicKey::Rsa { n: &n, e: &e }] {
-        p.verify_signature(SignatureScheme::RsaPkcs1Sha256, key, msg, &pkcs1).unwrap();
-        p.verify_signature(SignatureScheme::RsaPkcs1Sha512, key, msg, &pkcs1_512).unwrap();
-        p.verify_signature(SignatureScheme::RsaPssSha256, key, msg, &pss).unwrap();
+    for key in [
+        PublicKey::Spki(RSA2048_SPKI),
+        PublicKey::Rsa { n: &n, e: &e },
+    ] {
+        p.verify_signature(SignatureScheme::RsaPkcs1Sha256, key, msg, &pkcs1)
+            .unwrap();
+        p.verify_signature(SignatureScheme::RsaPkcs1Sha512, key, msg, &pkcs1_512)
+            .unwrap();
+        p.verify_signature(SignatureScheme::RsaPssSha256, key, msg, &pss)
+            .unwrap();
         let mut bad = pss.clone();
         bad[100] ^= 4;
-        assert_eq!(p.verify_signature(SignatureScheme::RsaPssSha256, key, msg, &bad), Err(Error::BadSignature));
         assert_eq!(
-            p.verify_signature(SignatureScheme::RsaPkcs1Sha256, key, b"handshake_messagez", &pkcs1),
+            p.verify_signature(SignatureScheme::RsaPssSha256, key, msg, &bad),
+            Err(Error::BadSignature)
+        );
+        assert_eq!(
+            p.verify_signature(
+                SignatureScheme::RsaPkcs1Sha256,
+                key,
+                b"handshake_messagez",
+                &pkcs1
+            ),
             Err(Error::BadSignature)
         );
     }
@@ -732,15 +968,33 @@ fn rsa_signatures_from_rsa_crate(p: CryptoProvider) {
 
 fn rsa_rejects_small_modulus_and_wrong_key_type(p: CryptoProvider) {
     assert_eq!(
-        p.verify_signature(SignatureScheme::RsaPkcs1Sha256, PublicKey::Spki(RSA1024_SPKI), b"m", &[0; 128]),
+        p.verify_signature(
+            SignatureScheme::RsaPkcs1Sha256,
+            PublicKey::Spki(RSA1024_SPKI),
+            b"m",
+            &[0; 128]
+        ),
         Err(Error::InvalidPublicKey)
     );
     assert_eq!(
-        p.verify_signature(SignatureScheme::RsaPkcs1Sha256, PublicKey::EcP256Sec1(&[4; 65]), b"m", &[0; 256]),
+        p.verify_signature(
+            SignatureScheme::RsaPkcs1Sha256,
+            PublicKey::EcP256Sec1(&[4; 65]),
+            b"m",
+            &[0; 256]
+        ),
         Err(Error::InvalidPublicKey)
     );
     assert_eq!(
-        p.verify_signature(SignatureScheme::EcdsaP256Sha256, PublicKey::Rsa { n: &[1; 256], e: &[1, 0, 1] }, b"m", &[0; 70]),
+        p.verify_signature(
+            SignatureScheme::EcdsaP256Sha256,
+            PublicKey::Rsa {
+                n: &[1; 256],
+                e: &[1, 0, 1]
+            },
+            b"m",
+            &[0; 70]
+        ),
         Err(Error::InvalidPublicKey)
     );
     for scheme in SignatureScheme::ALL {

@@ -57,13 +57,17 @@ mod tests {
     #[test]
     fn rfc3711_b_3_full_94_octet_auth_key() {
         let provider = sansrtc_crypto::rust_crypto::provider();
-        let prf = provider.aes_key(&h("E1F97A0D3E018BE0D64FA32C06DE4139")).unwrap();
+        let prf = provider
+            .aes_key(&h("E1F97A0D3E018BE0D64FA32C06DE4139"))
+            .unwrap();
         let salt = h("0EC675AD498AFEEBB6960B3AABE6");
         let mut auth = [0u8; 94];
         derive(&*prf, &salt, Label::RtpAuthentication, &mut auth);
-        let expected = h("CEBE321F6FF7716B6FD4AB49AF256A15 6D38BAA48F0A0ACF3C34E2359E6CDBCE
+        let expected = h(
+            "CEBE321F6FF7716B6FD4AB49AF256A15 6D38BAA48F0A0ACF3C34E2359E6CDBCE
                           E049646C43D9327AD175578EF7227098 6371C10C9A369AC2F94A8C5FBCDDDC25
-                          6D6E919A48B610EF17C2041E47403576 6B68642C59BBFC2F34DB60DBDFB2");
+                          6D6E919A48B610EF17C2041E47403576 6B68642C59BBFC2F34DB60DBDFB2",
+        );
         assert_eq!(auth.to_vec(), expected);
         let mut salt_out = [0u8; 14];
         derive(&*prf, &salt, Label::RtpSalt, &mut salt_out);

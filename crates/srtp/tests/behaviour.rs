@@ -1,7 +1,12 @@
 //! Behaviour of the contexts on real traffic patterns: tampering, replay, rollover, reordering,
 //! SSRC policy and limits, and a protect → unprotect identity for every profile (proptest).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use proptest::prelude::*;
 use sansrtc_crypto::CryptoProvider;
@@ -13,7 +18,9 @@ fn provider() -> CryptoProvider {
 
 /// A client and a server session over the same (fake) exporter output.
 fn pair(profile: ProtectionProfile, config: Config) -> (Session, Session) {
-    let km: Vec<u8> = (0..profile.keying_material_len()).map(|i| (i * 7 + 3) as u8).collect();
+    let km: Vec<u8> = (0..profile.keying_material_len())
+        .map(|i| (i * 7 + 3) as u8)
+        .collect();
     let p = provider();
     (
         Session::from_dtls_srtp(&p, profile, DtlsRole::Client, &km, config.clone()).unwrap(),
@@ -58,7 +65,10 @@ fn rfc5764_4_2_client_and_server_keys_pair_up() {
         assert_eq!(&p[12..len], b"payload bytes");
         // A session does not accept its own packets (different write keys per direction).
         let mut p = protected(&mut client, 2, 9);
-        assert_eq!(client.unprotect_rtp(&mut p), Err(Error::AuthenticationFailed));
+        assert_eq!(
+            client.unprotect_rtp(&mut p),
+            Err(Error::AuthenticationFailed)
+        );
     }
 }
 
@@ -89,7 +99,10 @@ fn rfc3711_3_3_2_replayed_packet_is_rejected() {
         let (mut tx, mut rx) = pair(profile, Config::default());
         let p = protected(&mut tx, 5, 1);
         rx.unprotect_rtp(&mut p.clone()).unwrap();
-        assert_eq!(rx.unprotect_rtp(&mut p.clone()), Err(Error::Replayed { index: 5 }));
+        assert_eq!(
+            rx.unprotect_rtp(&mut p.clone()),
+            Err(Error::Replayed { index: 5 })
+        );
     }
 }
 
@@ -104,8 +117,14 @@ fn rfc3711_3_3_2_out_of_order_within_window_then_too_old() {
         rx.unprotect_rtp(&mut packets[s].clone()).unwrap();
     }
     // 150 - 86 = 64: behind a 64-packet window.
-    assert_eq!(rx.unprotect_rtp(&mut packets[86].clone()), Err(Error::TooOld { index: 86 }));
-    assert_eq!(rx.unprotect_rtp(&mut packets[100].clone()), Err(Error::Replayed { index: 100 }));
+    assert_eq!(
+        rx.unprotect_rtp(&mut packets[86].clone()),
+        Err(Error::TooOld { index: 86 })
+    );
+    assert_eq!(
+        rx.unprotect_rtp(&mut packets[100].clone()),
+        Err(Error::Replayed { index: 100 })
+    );
 
     // A 1024-packet window keeps them.
     let mut config = Config::default();
@@ -113,10 +132,13 @@ fn rfc3711_3_3_2_out_of_order_within_window_then_too_old() {
     let (mut tx, mut rx) = pair(ProtectionProfile::Aes128CmHmacSha1_80, config);
     let packets: Vec<Vec<u8>> = (0..1100u16).map(|s| protected(&mut tx, s, 1)).collect();
     rx.unprotect_rtp(&mut packets[1099].clone()).unwrap();
-    for s in 76..1099 {
-        rx.unprotect_rtp(&mut packets[s].clone()).unwrap();
+    for packet in &packets[76..1099] {
+        rx.unprotect_rtp(&mut packet.clone()).unwrap();
     }
-    assert_eq!(rx.unprotect_rtp(&mut packets[75].clone()), Err(Error::TooOld { index: 75 }));
+    assert_eq!(
+        rx.unprotect_rtp(&mut packets[75].clone()),
+        Err(Error::TooOld { index: 75 })
+    );
 }
 
 #[test]
@@ -132,13 +154,18 @@ fn rfc3711_3_3_1_roc_rollover_across_65535_to_0() {
         let order = [0, 1, 2, 3, 4, 6, 5, 7, 8, 9, 10, 11];
         for i in order {
             let (seq, p) = &sent[i];
-            let len = rx.unprotect_rtp(&mut p.clone()).unwrap_or_else(|e| panic!("{seq}: {e}"));
+            let len = rx
+                .unprotect_rtp(&mut p.clone())
+                .unwrap_or_else(|e| panic!("{seq}: {e}"));
             assert_eq!(len, 12 + 13);
         }
         assert_eq!(rx.inbound().roc(3), Some(1));
         // A packet protected with ROC 1 does not verify as ROC 0: the ROC is authenticated.
         let mut late = sent[0].1.clone();
-        assert_eq!(rx.unprotect_rtp(&mut late), Err(Error::Replayed { index: 65530 }));
+        assert_eq!(
+            rx.unprotect_rtp(&mut late),
+            Err(Error::Replayed { index: 65530 })
+        );
     }
 }
 
@@ -148,7 +175,7 @@ fn rfc3711_3_3_1_roc_follows_many_wraps() {
     let mut seq = 0u16;
     for _ in 0..(3 * 65536 + 10) {
         let mut p = protected(&mut tx, seq, 9);
-        if seq % 1000 == 0 || seq > 65530 || seq < 5 {
+        if seq.is_multiple_of(1000) || !(5..=65530).contains(&seq) {
             rx.unprotect_rtp(&mut p).unwrap();
         }
         seq = seq.wrapping_add(1);
@@ -162,8 +189,15 @@ fn rfc7714_8_4_protect_never_reuses_an_index() {
     let (mut tx, _) = pair(ProtectionProfile::AeadAes128Gcm, Config::default());
     protected(&mut tx, 10, 1);
     let mut again = rtp(10, 1, b"different payload");
-    assert_eq!(tx.protect_rtp(&mut again), Err(Error::IndexReused { index: 10 }));
-    assert_eq!(again, rtp(10, 1, b"different payload"), "buffer untouched on error");
+    assert_eq!(
+        tx.protect_rtp(&mut again),
+        Err(Error::IndexReused { index: 10 })
+    );
+    assert_eq!(
+        again,
+        rtp(10, 1, b"different payload"),
+        "buffer untouched on error"
+    );
     // Another SSRC has its own index space.
     protected(&mut tx, 10, 2);
 }
@@ -187,15 +221,25 @@ fn rfc3711_3_4_srtcp_round_trip_replay_and_tamper() {
             let mut copy = first.clone();
             let len = rx.unprotect_rtcp(&mut copy).unwrap();
             assert_eq!(copy[..len], rtcp_rr(0x1111));
-            assert_eq!(rx.unprotect_rtcp(&mut first.clone()), Err(Error::Replayed { index: 0 }));
+            assert_eq!(
+                rx.unprotect_rtcp(&mut first.clone()),
+                Err(Error::Replayed { index: 0 })
+            );
             // Flipping the E flag or the index breaks authentication.
             let mut third = rtcp_rr(0x1111);
             tx.protect_rtcp(&mut third).unwrap();
-            let e = if profile.is_aead() { third.len() - 4 } else { third.len() - 14 };
+            let e = if profile.is_aead() {
+                third.len() - 4
+            } else {
+                third.len() - 14
+            };
             for (at, bit) in [(e, 0x80), (e + 3, 0x01)] {
                 let mut bad = third.clone();
                 bad[at] ^= bit;
-                assert_eq!(rx.unprotect_rtcp(&mut bad), Err(Error::AuthenticationFailed));
+                assert_eq!(
+                    rx.unprotect_rtcp(&mut bad),
+                    Err(Error::AuthenticationFailed)
+                );
             }
             rx.unprotect_rtcp(&mut third).unwrap();
         }
@@ -205,13 +249,22 @@ fn rfc3711_3_4_srtcp_round_trip_replay_and_tamper() {
 #[test]
 fn too_short_and_malformed_packets_are_errors() {
     let (_, mut rx) = pair(ProtectionProfile::Aes128CmHmacSha1_80, Config::default());
-    assert_eq!(rx.unprotect_rtp(&mut [0x80; 21]), Err(Error::TooShort { len: 21, min: 22 }));
+    assert_eq!(
+        rx.unprotect_rtp(&mut [0x80; 21]),
+        Err(Error::TooShort { len: 21, min: 22 })
+    );
     assert_eq!(rx.unprotect_rtp(&mut [0x40; 40]), Err(Error::BadVersion(1)));
     let mut csrcs = [0u8; 40];
     csrcs[0] = 0x8f; // 15 CSRCs = 72 bytes of header
     assert_eq!(rx.unprotect_rtp(&mut csrcs), Err(Error::HeaderOverrun));
-    assert_eq!(rx.unprotect_rtcp(&mut [0x80; 21]), Err(Error::TooShort { len: 21, min: 22 }));
-    assert_eq!(rx.unprotect_rtcp(&mut []), Err(Error::TooShort { len: 0, min: 22 }));
+    assert_eq!(
+        rx.unprotect_rtcp(&mut [0x80; 21]),
+        Err(Error::TooShort { len: 21, min: 22 })
+    );
+    assert_eq!(
+        rx.unprotect_rtcp(&mut []),
+        Err(Error::TooShort { len: 0, min: 22 })
+    );
 }
 
 #[test]
@@ -220,10 +273,16 @@ fn ssrc_policy_known_rejects_unregistered_ssrcs() {
     config.ssrc_policy = SsrcPolicy::Known;
     let (mut tx, mut rx) = pair(ProtectionProfile::AeadAes256Gcm, config);
     let mut p = protected(&mut tx, 1, 0xabc);
-    assert_eq!(rx.unprotect_rtp(&mut p.clone()), Err(Error::UnknownSsrc { ssrc: 0xabc }));
+    assert_eq!(
+        rx.unprotect_rtp(&mut p.clone()),
+        Err(Error::UnknownSsrc { ssrc: 0xabc })
+    );
     let mut r = rtcp_rr(0xabc);
     tx.protect_rtcp(&mut r).unwrap();
-    assert_eq!(rx.unprotect_rtcp(&mut r.clone()), Err(Error::UnknownSsrc { ssrc: 0xabc }));
+    assert_eq!(
+        rx.unprotect_rtcp(&mut r.clone()),
+        Err(Error::UnknownSsrc { ssrc: 0xabc })
+    );
     rx.inbound().add_ssrc(0xabc).unwrap();
     rx.unprotect_rtp(&mut p).unwrap();
     rx.unprotect_rtcp(&mut r).unwrap();
@@ -238,16 +297,25 @@ fn ssrc_limit_is_enforced_and_forgeries_take_no_slot() {
     // Forged packets from many SSRCs never take a slot.
     for ssrc in 100..200 {
         let mut forged = rtp(1, ssrc, &[0; 30]);
-        assert_eq!(rx.unprotect_rtp(&mut forged), Err(Error::AuthenticationFailed));
+        assert_eq!(
+            rx.unprotect_rtp(&mut forged),
+            Err(Error::AuthenticationFailed)
+        );
     }
     rx.unprotect_rtp(&mut protected(&mut tx, 1, 1)).unwrap();
     rx.unprotect_rtp(&mut protected(&mut tx, 1, 2)).unwrap();
-    assert_eq!(rx.unprotect_rtp(&mut protected(&mut tx, 1, 3)), Err(Error::SsrcLimit { ssrc: 3 }));
+    assert_eq!(
+        rx.unprotect_rtp(&mut protected(&mut tx, 1, 3)),
+        Err(Error::SsrcLimit { ssrc: 3 })
+    );
     // The sender is bounded too.
     protected(&mut bounded_tx, 1, 1);
     protected(&mut bounded_tx, 1, 2);
     let mut p = rtp(1, 4, b"x");
-    assert_eq!(bounded_tx.protect_rtp(&mut p), Err(Error::SsrcLimit { ssrc: 4 }));
+    assert_eq!(
+        bounded_tx.protect_rtp(&mut p),
+        Err(Error::SsrcLimit { ssrc: 4 })
+    );
     // Removing a stream frees its slot.
     rx.inbound().remove_ssrc(1);
     rx.unprotect_rtp(&mut protected(&mut tx, 2, 3)).unwrap();
@@ -259,7 +327,10 @@ fn protect_in_place_checks_capacity() {
     let packet = rtp(1, 1, b"abc");
     let mut small = [0u8; 15 + 15];
     small[..15].copy_from_slice(&packet);
-    assert_eq!(tx.protect_rtp_in_place(&mut small, 15), Err(Error::BufferTooSmall { needed: 31 }));
+    assert_eq!(
+        tx.protect_rtp_in_place(&mut small, 15),
+        Err(Error::BufferTooSmall { needed: 31 })
+    );
     let mut buf = [0u8; 1500];
     buf[..15].copy_from_slice(&packet);
     let n = tx.protect_rtp_in_place(&mut buf, 15).unwrap();
