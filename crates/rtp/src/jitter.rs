@@ -8,6 +8,10 @@
 //! different timestamp); a packet ends one when the format says so (the marker bit for video,
 //! every packet for audio) or the next packet has another timestamp.
 //!
+//! The first packet received fixes where the stream begins: if its format does not mark it as
+//! a frame start, it is taken as one once `max_wait` passed without an earlier packet (a
+//! packet from before it that arrives after a frame was released is late).
+//!
 //! Frames are released in sequence order as soon as they are complete. When a packet is
 //! missing, later frames wait for it (a retransmission may still come) until `max_wait` after
 //! the first packet that arrived behind the gap; then the buffer gives up on the gap, drops
@@ -191,6 +195,7 @@ pub struct JitterBuffer<D> {
     bytes: usize,
     ready: VecDeque<Ready>,
     released_any: bool,
+    gave_up_any: bool,
     /// The next released frame follows a gap.
     discontinuity: bool,
     waiting_for_keyframe: bool,
@@ -231,6 +236,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
             bytes: 0,
             ready: VecDeque::with_capacity(max_packets.min(1024)),
             released_any: false,
+            gave_up_any: false,
             discontinuity: false,
             waiting_for_keyframe: config.wait_for_keyframe,
             keyframe_event: false,
@@ -425,6 +431,15 @@ impl<D: Depacketizer> JitterBuffer<D> {
         }
     }
 
+    /// Nothing was released or given up yet, and the first packet is held but does not say
+    /// that it starts a frame.
+    fn at_stream_start(&self) -> bool {
+        !self.released_any
+            && !self.gave_up_any
+            && !self.head_known_start
+            && self.head.is_some_and(|h| self.slot(h).is_some())
+    }
+
     fn startable(&self, seq: i64) -> bool {
         self.slot(seq)
             .is_some_and(|s| s.info.frame_start || self.head_known_start)
@@ -438,7 +453,16 @@ impl<D: Depacketizer> JitterBuffer<D> {
                 self.recompute_deadline();
             }
             match self.deadline {
-                Some(d) if d <= now => self.give_up(),
+                Some(d) if d <= now => {
+                    if self.at_stream_start() {
+                        // Nothing earlier came within max_wait: the stream starts here, even
+                        // though the payload format does not say so (H.264 slices, AV1).
+                        self.head_known_start = true;
+                        self.deadline_dirty = true;
+                    } else {
+                        self.give_up();
+                    }
+                }
                 _ => break,
             }
         }
@@ -526,6 +550,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
                 }
             }
         };
+        self.gave_up_any = true;
         let mut prev = discard(self, head);
         head += 1;
         while head <= self.highest {

@@ -28,7 +28,7 @@ const CHROMIUM_VP8: &str = concat!(
     "000000",   // padding to 32 bits
     "9080",     // VP8 descriptor: X S, I; picture id follows
     "a61b",     // M=1, 15-bit picture id 0x261b
-    "9d012a",   // VP8 payload header + keyframe start code
+    "9d012a",   // VP8 frame data (hand-made: a frame tag with P=1, not a key frame)
 );
 
 fn chromium_map() -> ExtensionMap {
