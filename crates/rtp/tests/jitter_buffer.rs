@@ -356,11 +356,9 @@ proptest! {
             now += Duration::from_millis(dt);
             let p = vp8(seq, ts * 3000, start, marker, ts % 5 == 0);
             let _ = jb.handle_packet(now, &RtpPacket::new_checked(&p[..]).unwrap());
-            if tick {
-                if let Some(t) = jb.poll_timeout() {
-                    prop_assert!(t + Duration::from_secs(1) > now);
-                    jb.handle_timeout(t.max(now));
-                }
+            if tick && let Some(t) = jb.poll_timeout() {
+                prop_assert!(t + Duration::from_secs(1) > now);
+                jb.handle_timeout(t.max(now));
             }
             prop_assert!(jb.held_packets() <= 64);
             prop_assert!(jb.held_bytes() <= 1000);
