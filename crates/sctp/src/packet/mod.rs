@@ -180,7 +180,9 @@ pub fn begin_chunk(buf: &mut Vec<u8>, chunk_type: u8, flags: u8) -> usize {
     start
 }
 
-/// Ends a chunk started at `start`: stores the unpadded length and pads to 4 bytes.
+/// Ends a chunk started at `start`: stores the unpadded length and pads to 4 bytes. The
+/// length covers the padding of every parameter but the last (RFC 9260 §3.2), since
+/// [`write_param`] pads before a parameter rather than after it.
 pub fn end_chunk(buf: &mut Vec<u8>, start: usize) {
     let len = buf.len().saturating_sub(start);
     let len16 = u16::try_from(len).unwrap_or(u16::MAX);
@@ -190,13 +192,14 @@ pub fn end_chunk(buf: &mut Vec<u8>, start: usize) {
     buf.resize(start + padded(len), 0);
 }
 
-/// Appends a TLV parameter (or error cause) with padding.
+/// Appends a TLV parameter (or error cause), first padding the previous one to 4 bytes: the
+/// last parameter's padding is left to [`end_chunk`], outside the chunk length (RFC 9260 §3.2).
 pub fn write_param(buf: &mut Vec<u8>, param_type: u16, value: &[u8]) {
+    buf.resize(padded(buf.len()), 0);
     let len = u16::try_from(4 + value.len()).unwrap_or(u16::MAX);
     buf.extend_from_slice(&param_type.to_be_bytes());
     buf.extend_from_slice(&len.to_be_bytes());
     buf.extend_from_slice(value);
-    buf.resize(padded(buf.len()), 0);
 }
 
 /// Writes a chunk with a value and no further structure.
