@@ -253,7 +253,7 @@ pub struct Association {
     local_tag: u32,
     peer_tag: u32,
     local_initial_tsn: u32,
-    /// Tie-tags of the association being set up (§5.2.1, COOKIE-ECHOED).
+    /// INIT / COOKIE ECHO retransmission state (§5.1).
     handshake: Handshake,
     error_count: u32,
     rto: RtoEstimator,

@@ -524,9 +524,6 @@ impl Association {
         let Some(tcb) = &mut self.tcb else {
             return;
         };
-        if !tcb.caps.reconfig || !tcb.reconfig.is_deferring() {
-            // fast path below
-        }
         if rwnd < f.payload.len() {
             // §6.2: with the window full, drop new DATA above the highest TSN received; a peer
             // that overruns twice the buffer loses everything but gap fills.
