@@ -91,10 +91,6 @@ impl Reconfig {
                 .is_some_and(|r| r.streams.contains(&stream))
     }
 
-    pub(crate) fn is_deferring(&self) -> bool {
-        self.deferred.is_some()
-    }
-
     pub(crate) fn deferred_bytes(&self) -> usize {
         self.deferred.as_ref().map_or(0, |d| d.bytes)
     }
