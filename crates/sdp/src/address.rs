@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
 use crate::error::{Error, Reason};
@@ -26,9 +26,18 @@ pub enum Address {
 impl Address {
     /// Parses one address token: `Ip` when it is an IP literal, otherwise `Hostname`.
     pub(crate) fn from_token(s: &str) -> Address {
-        match s.parse::<IpAddr>() {
-            Ok(ip) => Address::Ip(ip),
-            Err(_) => Address::Hostname(s.to_owned()),
+        // Only try the parser that can succeed: IPv4 literals are digits and dots, IPv6 ones
+        // have a colon, and anything else (an mDNS or DNS name) is neither.
+        let ip = if s.contains(':') {
+            s.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
+        } else if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            s.parse::<Ipv4Addr>().ok().map(IpAddr::V4)
+        } else {
+            None
+        };
+        match ip {
+            Some(ip) => Address::Ip(ip),
+            None => Address::Hostname(s.to_owned()),
         }
     }
 

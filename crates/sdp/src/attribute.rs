@@ -12,7 +12,7 @@ use crate::rtp::{Extmap, Fmtp, Rtcp, RtcpFb, RtpMap};
 use crate::setup::{ConnectionMode, Setup};
 use crate::simulcast::{Rid, Simulcast};
 use crate::ssrc::{Msid, Ssrc, SsrcGroup};
-use crate::token::{Tokens, number};
+use crate::token::{Tokens, number, split_once_byte};
 
 /// The media direction attributes (RFC 8866 section 6.7; RFC 3264 section 5.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -195,7 +195,7 @@ impl Attribute {
 
     /// Parses the text after `a=`.
     pub(crate) fn parse(text: &str) -> Result<Attribute, Reason> {
-        let (name, value) = match text.split_once(':') {
+        let (name, value) = match split_once_byte(text, b':') {
             Some((n, v)) => (n, Some(v)),
             None => (text, None),
         };

@@ -96,11 +96,20 @@ impl Fingerprint {
         let hash = HashFunction::from_token(t.expect("fingerprint hash function")?);
         let hex = t.expect("fingerprint value")?;
         t.finish("fingerprint value")?;
-        let mut bytes = Vec::with_capacity(hex.len().div_ceil(3));
-        for pair in hex.split(':') {
-            match pair.as_bytes() {
-                [hi, lo] => bytes.push(hex_digit(*hi)? << 4 | hex_digit(*lo)?),
-                _ => return Err(Reason::Invalid("fingerprint value")),
+        // `XX:XX:...:XX`: 3n - 1 characters for n bytes, a colon after every pair but the last.
+        let invalid = Reason::Invalid("fingerprint value");
+        let text = hex.as_bytes();
+        if text.len() % 3 != 2 {
+            return Err(invalid);
+        }
+        let mut bytes = Vec::with_capacity(text.len().div_ceil(3));
+        // With that length, only the last chunk is two characters long.
+        for chunk in text.chunks(3) {
+            match *chunk {
+                [hi, lo, b':'] | [hi, lo] => {
+                    bytes.push(hex_digit(hi)? << 4 | hex_digit(lo)?);
+                }
+                _ => return Err(invalid),
             }
         }
         Ok(Fingerprint { hash, value: bytes })

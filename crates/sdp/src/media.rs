@@ -412,7 +412,8 @@ impl Media {
             port_count,
             protocol,
             formats,
-            attributes: Vec::with_capacity(16),
+            // Browser sections carry 15 to 150 attributes.
+            attributes: Vec::with_capacity(32),
             ..Media::default()
         })
     }

@@ -9,6 +9,7 @@ use crate::attribute::Attribute;
 use crate::error::{Error, Reason};
 use crate::media::Media;
 use crate::session::{SessionDescription, Timing, parse_bandwidth, parse_origin, parse_timing};
+use crate::token::find_byte;
 
 /// One non-empty line.
 struct Line<'a> {
@@ -22,7 +23,10 @@ struct Line<'a> {
 
 /// Splits on `\n`, strips one trailing `\r`, skips empty lines, checks `<letter>=`.
 struct Lines<'a> {
-    rest: std::iter::Enumerate<std::str::Split<'a, char>>,
+    /// The input not yet split; `None` once the last line was handed out.
+    rest: Option<&'a str>,
+    /// Number of the line `rest` starts with, minus one.
+    number: usize,
     /// Number of the last line handed out (for "missing line" errors at the end).
     last: usize,
     /// Whether some line may hold a NUL or a bare CR; when not, lines are not searched for them.
@@ -32,7 +36,8 @@ struct Lines<'a> {
 impl<'a> Lines<'a> {
     fn new(input: &'a str) -> Self {
         Lines {
-            rest: input.split('\n').enumerate(),
+            rest: Some(input),
+            number: 0,
             last: 0,
             suspect: has_nul_or_bare_cr(input.as_bytes()),
         }
@@ -54,8 +59,21 @@ impl<'a> Iterator for Lines<'a> {
     type Item = Result<Line<'a>, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        for (index, raw) in self.rest.by_ref() {
-            let number = index + 1;
+        while let Some(rest) = self.rest {
+            let split = find_byte(rest.as_bytes(), b'\n')
+                .and_then(|at| Some((rest.get(..at)?, rest.get(at + 1..)?)));
+            let raw = match split {
+                Some((line, after)) => {
+                    self.rest = Some(after);
+                    line
+                }
+                None => {
+                    self.rest = None;
+                    rest
+                }
+            };
+            self.number += 1;
+            let number = self.number;
             let line = raw.strip_suffix('\r').unwrap_or(raw);
             if line.is_empty() {
                 continue;

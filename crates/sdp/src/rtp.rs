@@ -8,7 +8,7 @@ use std::fmt;
 use crate::address::Connection;
 use crate::attribute::Direction;
 use crate::error::Reason;
-use crate::token::{Tokens, intern, number};
+use crate::token::{Tokens, intern, number, split_once_byte};
 
 /// Encoding names that parse without allocating.
 const ENCODINGS: &[&str] = &[
@@ -49,22 +49,23 @@ impl RtpMap {
         let payload_type = number(t.expect("rtpmap payload type")?, "rtpmap payload type")?;
         let encoding = t.expect("rtpmap encoding")?;
         t.finish("rtpmap encoding")?;
-        let mut parts = encoding.split('/');
-        let name = parts.next().unwrap_or_default();
+        let (name, rate) =
+            split_once_byte(encoding, b'/').ok_or(Reason::Missing("rtpmap clock rate"))?;
         if name.is_empty() {
             return Err(Reason::Missing("rtpmap encoding name"));
         }
-        let clock_rate = number(
-            parts.next().ok_or(Reason::Missing("rtpmap clock rate"))?,
-            "rtpmap clock rate",
-        )?;
-        let channels = parts
-            .next()
-            .map(|c| number(c, "rtpmap encoding parameters"))
-            .transpose()?;
-        if parts.next().is_some() {
-            return Err(Reason::Trailing("rtpmap encoding parameters"));
-        }
+        let (rate, channels) = match split_once_byte(rate, b'/') {
+            Some((rate, channels)) => (rate, Some(channels)),
+            None => (rate, None),
+        };
+        let clock_rate = number(rate, "rtpmap clock rate")?;
+        let channels = match channels {
+            Some(c) if c.contains('/') => {
+                return Err(Reason::Trailing("rtpmap encoding parameters"));
+            }
+            Some(c) => Some(number(c, "rtpmap encoding parameters")?),
+            None => None,
+        };
         Ok(RtpMap {
             payload_type,
             encoding_name: intern(name, ENCODINGS),
@@ -264,7 +265,7 @@ impl Extmap {
     pub(crate) fn parse(value: &str) -> Result<Extmap, Reason> {
         let mut t = Tokens::new(value);
         let id_dir = t.expect("extmap id")?;
-        let (id, direction) = match id_dir.split_once('/') {
+        let (id, direction) = match split_once_byte(id_dir, b'/') {
             Some((id, dir)) => (
                 id,
                 Some(Direction::from_name(dir).ok_or(Reason::Invalid("extmap direction"))?),
