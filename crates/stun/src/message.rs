@@ -179,6 +179,28 @@ pub struct Message<'a> {
     fingerprint: Option<usize>,
     /// Attributes starting at or after this offset are ignored, except the two above.
     protected_end: usize,
+    /// Where the first protected occurrence of each attribute an ICE or STUN client reads on
+    /// every packet sits (offset / 4; 0 = absent), so the typed getters need no walk.
+    index: [u16; INDEXED],
+}
+
+/// Number of attribute types [`Message::parse`] indexes; see [`indexed_slot`].
+const INDEXED: usize = 9;
+
+/// The index slot of the attribute types with a typed getter on [`Message`].
+const fn indexed_slot(attribute_type: AttributeType) -> Option<usize> {
+    Some(match attribute_type {
+        AttributeType::USERNAME => 0,
+        AttributeType::REALM => 1,
+        AttributeType::NONCE => 2,
+        AttributeType::ERROR_CODE => 3,
+        AttributeType::XOR_MAPPED_ADDRESS => 4,
+        AttributeType::PRIORITY => 5,
+        AttributeType::USE_CANDIDATE => 6,
+        AttributeType::ICE_CONTROLLING => 7,
+        AttributeType::ICE_CONTROLLED => 8,
+        _ => return None,
+    })
 }
 
 impl fmt::Debug for Message<'_> {
@@ -239,6 +261,7 @@ impl<'a> Message<'a> {
             integrity_sha256: None,
             fingerprint: None,
             protected_end: datagram.len(),
+            index: [0; INDEXED],
         };
         let mut offset = HEADER_LEN;
         while offset < datagram.len() {
@@ -275,6 +298,16 @@ impl<'a> Message<'a> {
                         return Err(bad_len);
                     }
                     message.fingerprint = Some(offset);
+                }
+                // Only protected attributes (before any MESSAGE-INTEGRITY*) and only the first of
+                // a type (RFC 8489 §14) are indexed.
+                other if !message.has_integrity() => {
+                    if let Some(slot) = indexed_slot(other).and_then(|i| message.index.get_mut(i)) {
+                        if *slot == 0 {
+                            // offset <= 20 + 65535, so offset / 4 fits in a u16.
+                            *slot = u16::try_from(offset / 4).unwrap_or(0);
+                        }
+                    }
                 }
                 _ => {}
             }
@@ -333,7 +366,22 @@ impl<'a> Message<'a> {
     }
 
     /// The first attribute of a type (RFC 8489 §14: only the first occurrence matters).
+    ///
+    /// O(1) for the types with a typed getter (USERNAME, REALM, NONCE, ERROR-CODE,
+    /// XOR-MAPPED-ADDRESS and the ICE attributes), which [`Message::parse`] indexes; a walk of
+    /// the attributes for the others.
     pub fn get(&self, attribute_type: AttributeType) -> Option<RawAttribute<'a>> {
+        if let Some(slot) = indexed_slot(attribute_type) {
+            let offset = usize::from(*self.index.get(slot)?) * 4;
+            if offset == 0 {
+                return None;
+            }
+            let (attribute_type, start, end) = attribute_at(self.bytes, offset)?;
+            return Some(RawAttribute {
+                attribute_type,
+                value: self.bytes.get(start..end)?,
+            });
+        }
         self.attributes()
             .find(|a| a.attribute_type == attribute_type)
     }

@@ -533,3 +533,23 @@ fn rfc8445_16_1_ice_attributes_decode() {
         })
     );
 }
+
+#[test]
+fn rfc8489_14_only_the_first_occurrence_of_an_attribute_counts() {
+    let mut out = Vec::new();
+    let mut b = builder(&mut out);
+    b.add(&Attribute::Username("first")).unwrap();
+    b.add(&Attribute::Priority(1)).unwrap();
+    b.add(&Attribute::Username("second")).unwrap();
+    b.add(&Attribute::Priority(2)).unwrap();
+    b.add(&Attribute::Software("s")).unwrap();
+    b.add(&Attribute::Software("t")).unwrap();
+    let msg = Message::parse(&out).unwrap();
+    assert_eq!(msg.username(), Some(Ok("first")));
+    assert_eq!(msg.priority(), Some(Ok(1)));
+    assert_eq!(
+        msg.decode(AttributeType::SOFTWARE),
+        Some(Ok(Attribute::Software("s")))
+    );
+    assert_eq!(msg.attributes().count(), 6, "all are still yielded in order");
+}

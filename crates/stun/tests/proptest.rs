@@ -280,6 +280,13 @@ fn exercise(datagram: &[u8]) {
             }
         }
         let _ = msg.unknown_comprehension_required().count();
+        // The parse-time index of the typed getters agrees with a walk of the attributes.
+        for t in [
+            0x0006, 0x0009, 0x0014, 0x0015, 0x0020, 0x0024, 0x0025, 0x8029, 0x802A, 0x0013,
+        ] {
+            let t = sansrtc_stun::AttributeType(t);
+            assert_eq!(msg.get(t), msg.attributes().find(|a| a.attribute_type == t));
+        }
         let _ = msg.verify_integrity(&IntegrityKey::short_term("k"));
         let _ = msg.verify_fingerprint();
         let _ = format!("{msg:?}");
