@@ -399,7 +399,11 @@ impl<D: Depacketizer> JitterBuffer<D> {
                 self.free(seq);
                 self.stats.dropped += 1;
             }
-            self.discontinuity = true;
+            // The frame after the dropped one is the discontinuity, released or not.
+            match self.ready.front_mut() {
+                Some(next) => next.discontinuity = true,
+                None => self.discontinuity = true,
+            }
             return;
         }
         self.give_up();

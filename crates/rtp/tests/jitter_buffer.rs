@@ -269,6 +269,41 @@ fn unpolled_frames_are_dropped_when_the_window_is_full() {
 }
 
 #[test]
+fn a_frame_dropped_for_room_marks_the_next_released_frame() {
+    // Found by the rtp_jitter_buffer fuzz target: giving up a gap released two frames at
+    // once, the byte limit then dropped the first, and the second came out unmarked.
+    let mut jb = JitterBuffer::new(
+        Vp8Depacketizer,
+        JitterConfig {
+            max_bytes: 12,
+            ..no_keyframe_wait()
+        },
+    );
+    let t0 = Instant::now();
+    let feed = |jb: &mut JitterBuffer<Vp8Depacketizer>, p: &[u8]| {
+        jb.handle_packet(t0, &RtpPacket::new_checked(p).unwrap())
+            .unwrap();
+    };
+    feed(&mut jb, &frame(0, 0, 1, true)[0]);
+    let mut out = vec![];
+    assert!(jb.poll_frame(&mut out).is_some());
+    // 1 is missing; 2 and 3 wait (8 bytes); 4 makes 12 bytes, 5 pushes past the limit.
+    for seq in 2..=5u16 {
+        feed(&mut jb, &frame(seq, u32::from(seq), 1, false)[0]);
+    }
+    let mut got = vec![];
+    while let Some(f) = jb.poll_frame(&mut out) {
+        got.push((f.first_sequence, f.discontinuity));
+    }
+    assert!(!got.is_empty());
+    assert!(got[0].1, "{got:?}");
+    assert!(
+        got.windows(2).all(|w| w[1].0 == w[0].0 + 1 || w[1].1),
+        "{got:?}"
+    );
+}
+
+#[test]
 fn a_jump_past_the_window_restarts_and_two_far_behind_restart_too() {
     let mut r = Rig::new(no_keyframe_wait());
     r.feed(0, &frame(100, 0, 1, true)[0]);

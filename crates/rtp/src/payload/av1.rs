@@ -512,18 +512,18 @@ fn finish_fragment(frame: &mut Vec<u8>, start: usize) -> Result<()> {
         frame.truncate(start);
         return Ok(());
     }
-    if size_len > 0 {
-        // Already has a size: drop anything after the payload it announces.
-        frame.truncate(start + header_len + size_len + payload_len);
-        return Ok(());
-    }
+    // Move the payload to just after header and a minimal obu_size (the element may have had
+    // no size, or a longer encoding of it), write the size, drop anything after the payload.
     let (len_bytes, n) = leb128(payload_len as u64);
-    let payload_at = start + header_len;
-    let end = frame.len();
-    frame.resize(end + n, 0);
-    frame.copy_within(payload_at..end, payload_at + n);
+    let payload_from = start + header_len + size_len;
+    let payload_to = start + header_len + n;
+    if payload_to > payload_from {
+        frame.resize(frame.len() + (payload_to - payload_from), 0);
+    }
+    frame.copy_within(payload_from..payload_from + payload_len, payload_to);
+    frame.truncate(payload_to + payload_len);
     frame
-        .get_mut(payload_at..payload_at + n)
+        .get_mut(start + header_len..payload_to)
         .ok_or(Error::MalformedPayload("AV1 reassembly"))?
         .copy_from_slice(len_bytes.get(..n).unwrap_or_default());
     if let Some(h) = frame.get_mut(start) {

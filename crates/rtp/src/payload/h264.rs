@@ -137,8 +137,9 @@ impl H264Packetizer {
 impl Packetizer for H264Packetizer {
     type Payloads<'a> = H264Payloads<'a>;
 
-    /// `frame` is one access unit in Annex B form. In mode 0 every NAL unit must fit
-    /// `max_payload`; in mode 1 `max_payload` must be at least 3 (an FU-A with one byte).
+    /// `frame` is one access unit in Annex B form, NAL unit types 1..=23. In mode 0 every NAL
+    /// unit must fit `max_payload`; in mode 1 `max_payload` must be at least 3 (an FU-A with
+    /// one byte). The frame is scanned once here to check that.
     fn packetize<'a>(&mut self, frame: &'a [u8], max_payload: usize) -> Result<H264Payloads<'a>> {
         if !AnnexBNalUnits::starts_with_start_code(frame) {
             return Err(Error::InvalidInput(
@@ -146,18 +147,19 @@ impl Packetizer for H264Packetizer {
             ));
         }
         let mut nals = AnnexBNalUnits::new(frame);
-        match self.mode {
-            PacketizationMode::SingleNal => {
-                if nals.clone().any(|n| n.len() > max_payload) {
-                    return Err(Error::InvalidInput(
-                        "NAL unit larger than the payload limit in packetization-mode 0",
-                    ));
-                }
+        if self.mode == PacketizationMode::NonInterleaved && max_payload < 3 {
+            return Err(Error::InvalidInput("payload limit below an FU-A"));
+        }
+        for nal in nals.clone() {
+            // Types 0 and 24..=31 are not H.264 NAL units but this payload format's own
+            // packet types (RFC 6184 §5.4): an encoder never emits them.
+            if !(1..=23).contains(&(nal.first().copied().unwrap_or(0) & 0x1f)) {
+                return Err(Error::InvalidInput("NAL unit of type 0 or 24..=31"));
             }
-            PacketizationMode::NonInterleaved => {
-                if max_payload < 3 {
-                    return Err(Error::InvalidInput("payload limit below an FU-A"));
-                }
+            if self.mode == PacketizationMode::SingleNal && nal.len() > max_payload {
+                return Err(Error::InvalidInput(
+                    "NAL unit larger than the payload limit in packetization-mode 0",
+                ));
             }
         }
         let pending = nals.next();
@@ -415,6 +417,9 @@ impl Depacketizer for H264Depacketizer {
                         in_fu = true;
                     } else if !in_fu {
                         return Err(Error::MalformedPayload("FU-A fragment without its start"));
+                    }
+                    if data.is_empty() {
+                        return Err(Error::MalformedPayload("FU-A without payload"));
                     }
                     frame.extend_from_slice(data);
                     if end {

@@ -176,6 +176,7 @@ impl Depacketizer for OpusDepacketizer {
         I: IntoIterator<Item = &'p [u8]>,
     {
         for p in payloads {
+            OpusToc::parse(p)?;
             frame.extend_from_slice(p);
         }
         Ok(())
