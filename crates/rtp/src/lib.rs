@@ -74,7 +74,7 @@
 //!     wire.push(datagram[..n].to_vec());
 //!     header.sequence_number = header.sequence_number.wrapping_add(1);
 //! }
-//! wire.swap(0, 2); // the network reorders
+//! wire.swap(1, 2); // the network reorders
 //!
 //! // Receiver: statistics, NACKs and the jitter buffer see every (unprotected) packet.
 //! let mut stats = ReceiverStats::new(0xabcd, 90_000);
