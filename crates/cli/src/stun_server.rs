@@ -81,7 +81,8 @@ fn build_response(
 ) -> Result<Outcome, Error> {
     let (method, id) = (request.method(), request.transaction_id());
 
-    // RFC 8489 §6.3.1: unknown comprehension-required attributes are answered 420 first.
+    // RFC 8489 §6.3.1: unknown comprehension-required attributes are answered 420 first. The
+    // list is capped at 16 types so the response stays small whatever the request carries.
     let mut unknown = [AttributeType(0); 16];
     let mut n = 0;
     for (slot, t) in unknown

@@ -5,7 +5,8 @@
 //! - [`Message::parse`] checks a datagram once (header, magic cookie, length, attribute layout,
 //!   placement of MESSAGE-INTEGRITY and FINGERPRINT) and then hands out borrowed views:
 //!   [`Message::attributes`] yields raw attributes, [`Attribute::decode`] and the typed getters
-//!   ([`Message::username`], [`Message::xor_mapped_address`], ...) decode values in place.
+//!   ([`Message::username`], [`Message::xor_mapped_address`], ...) decode values in place; the
+//!   getters find their attribute through an index built by that one pass, not by a new walk.
 //! - [`MessageBuilder`] writes a message into a caller-supplied `Vec<u8>`, enforcing the
 //!   attribute order rules, and computes MESSAGE-INTEGRITY, MESSAGE-INTEGRITY-SHA256 and
 //!   FINGERPRINT.

@@ -302,11 +302,11 @@ impl<'a> Message<'a> {
                 // Only protected attributes (before any MESSAGE-INTEGRITY*) and only the first of
                 // a type (RFC 8489 §14) are indexed.
                 other if !message.has_integrity() => {
-                    if let Some(slot) = indexed_slot(other).and_then(|i| message.index.get_mut(i)) {
-                        if *slot == 0 {
-                            // offset <= 20 + 65535, so offset / 4 fits in a u16.
-                            *slot = u16::try_from(offset / 4).unwrap_or(0);
-                        }
+                    if let Some(slot) = indexed_slot(other).and_then(|i| message.index.get_mut(i))
+                        && *slot == 0
+                    {
+                        // offset <= 20 + 65535, so offset / 4 fits in a u16.
+                        *slot = u16::try_from(offset / 4).unwrap_or(0);
                     }
                 }
                 _ => {}

@@ -17,7 +17,8 @@ pub struct TransactionConfig {
     /// Initial retransmission timeout, RTO. Default 500 ms; RFC 8489 asks for at least 500 ms
     /// unless the path's RTT is known (ICE paces its checks with its own Ta instead).
     pub rto: Duration,
-    /// Rc: the total number of requests sent. Default 7.
+    /// Rc: the total number of requests sent. Default 7; 0 acts as 1 (the request is always
+    /// sent once).
     pub max_transmissions: u32,
     /// Rm: after the last request, wait Rm·RTO for the response. Default 16.
     pub last_wait_multiplier: u32,

@@ -551,5 +551,9 @@ fn rfc8489_14_only_the_first_occurrence_of_an_attribute_counts() {
         msg.decode(AttributeType::SOFTWARE),
         Some(Ok(Attribute::Software("s")))
     );
-    assert_eq!(msg.attributes().count(), 6, "all are still yielded in order");
+    assert_eq!(
+        msg.attributes().count(),
+        6,
+        "all are still yielded in order"
+    );
 }
