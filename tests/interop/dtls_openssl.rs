@@ -36,6 +36,14 @@ struct OpensslIdentity {
 }
 
 fn openssl_identity(name: &str) -> OpensslIdentity {
+    openssl_identity_with(
+        name,
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"],
+    )
+}
+
+/// `key_args`: the `openssl req` arguments choosing the key (EC P-256 or RSA).
+fn openssl_identity_with(name: &str, key_args: &[&str]) -> OpensslIdentity {
     let dir = std::env::temp_dir().join(format!(
         "sansrtc-dtls-interop-{}-{name}",
         std::process::id()
@@ -46,18 +54,9 @@ fn openssl_identity(name: &str) -> OpensslIdentity {
     let der = dir.join("cert.der");
     run_ok(
         Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
-                "-days",
-                "30",
-                "-subj",
-            ])
+            .args(["req", "-x509"])
+            .args(key_args)
+            .args(["-nodes", "-days", "30", "-subj"])
             .arg(format!("/CN=interop-{name}"))
             .arg("-keyout")
             .arg(&key)
@@ -266,6 +265,10 @@ impl Driver {
 }
 
 fn s_server(id: &OpensslIdentity, port: u16, hvr: bool) -> Openssl {
+    s_server_with(id, port, hvr, &[])
+}
+
+fn s_server_with(id: &OpensslIdentity, port: u16, hvr: bool, extra: &[&str]) -> Openssl {
     let mut cmd = Command::new("openssl");
     cmd.args(["s_server", "-dtls1_2", "-accept"])
         .arg(format!("127.0.0.1:{port}"));
@@ -291,12 +294,17 @@ fn s_server(id: &OpensslIdentity, port: u16, hvr: bool) -> Openssl {
     if hvr {
         cmd.arg("-listen");
     }
+    cmd.args(extra);
     let server = Openssl::spawn(cmd);
     server.wait_for("ACCEPT", LIMIT).expect("s_server listens");
     server
 }
 
 fn s_client(id: &OpensslIdentity, port: u16) -> Openssl {
+    s_client_with(id, port, &[])
+}
+
+fn s_client_with(id: &OpensslIdentity, port: u16, extra: &[&str]) -> Openssl {
     let mut cmd = Command::new("openssl");
     cmd.args(["s_client", "-dtls1_2", "-connect"])
         .arg(format!("127.0.0.1:{port}"));
@@ -311,6 +319,7 @@ fn s_client(id: &OpensslIdentity, port: u16) -> Openssl {
     ]);
     cmd.args(["-mtu", "1200"]);
     cmd.arg("-keylogfile").arg(id.dir.join("keylog.txt"));
+    cmd.args(extra);
     Openssl::spawn(cmd)
 }
 
@@ -469,6 +478,105 @@ fn rfc6347_interop_server_vs_openssl_s_client() {
 #[test]
 fn rfc6347_4_2_1_interop_server_hello_verify_request_vs_openssl_s_client() {
     server_against_s_client(true, 4);
+}
+
+/// The other two suites, chosen by OpenSSL's server.
+fn client_suite_against_s_server(cipher: &str, suite: sansrtc_dtls::CipherSuite, seed: u64) {
+    let id = openssl_identity(cipher);
+    let port = free_port();
+    let server = s_server_with(&id, port, false, &["-cipher", cipher]);
+    let dtls = our_endpoint(Role::Client, id.fingerprint.clone(), seed, |_| {});
+    let mut ours = Driver::new(dtls, connected_socket(port));
+    assert!(
+        ours.run_until(LIMIT, |d| d.dtls.is_connected()),
+        "{:?}\n{}",
+        ours.dtls.error(),
+        server.output()
+    );
+    assert_eq!(ours.dtls.cipher_suite(), Some(suite));
+    let mut km = [0u8; 60];
+    ours.dtls
+        .export_keying_material("EXTRACTOR-dtls_srtp", &mut km)
+        .unwrap();
+    assert_eq!(server.keying_material(), km);
+    ours.dtls.send_application_data(b"suite check\n").unwrap();
+    ours.flush();
+    server
+        .wait_for("suite check", LIMIT)
+        .expect("s_server decrypted our record");
+}
+
+#[test]
+fn rfc5289_interop_aes_256_gcm_sha384_vs_openssl() {
+    client_suite_against_s_server(
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+        sansrtc_dtls::CipherSuite::EcdheEcdsaAes256GcmSha384,
+        7,
+    );
+}
+
+#[test]
+fn rfc7905_interop_chacha20_poly1305_vs_openssl() {
+    client_suite_against_s_server(
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+        sansrtc_dtls::CipherSuite::EcdheEcdsaChacha20Poly1305Sha256,
+        8,
+    );
+}
+
+/// A client with an RSA certificate signs its CertificateVerify with RSA: we verify RSA-PSS
+/// and RSA PKCS#1 v1.5 with SHA-256 (RFC 5246 §7.4.8, RFC 8446 §4.2.3 code points).
+fn rsa_client_against_our_server(
+    name: &str,
+    sigalgs: &str,
+    scheme: sansrtc_crypto::SignatureScheme,
+    seed: u64,
+) {
+    let id = openssl_identity_with(name, &["-newkey", "rsa:2048"]);
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = socket.local_addr().unwrap().port();
+    let dtls = our_endpoint(Role::Server, id.fingerprint.clone(), seed, |_| {});
+    let client = s_client_with(&id, port, &["-sigalgs", sigalgs]);
+    socket.set_read_timeout(Some(LIMIT)).unwrap();
+    let mut first = vec![0u8; 65536];
+    let (n, from) = socket.recv_from(&mut first).unwrap();
+    socket.connect(from).unwrap();
+    let mut ours = Driver::new(dtls, socket);
+    ours.dtls.handle_datagram(Instant::now(), &first[..n]);
+    assert!(
+        ours.run_until(LIMIT, |d| d.dtls.is_connected()),
+        "{:?}\n{}",
+        ours.dtls.error(),
+        client.output()
+    );
+    assert_eq!(ours.dtls.peer_signature_scheme(), Some(scheme));
+    let mut km = [0u8; 60];
+    ours.dtls
+        .export_keying_material("EXTRACTOR-dtls_srtp", &mut km)
+        .unwrap();
+    assert_eq!(client.keying_material(), km);
+}
+
+#[test]
+fn rfc5246_7_4_8_interop_rsa_pss_client_certificate_verified() {
+    // The client's sigalgs must still list ECDSA, else OpenSSL drops the ECDSA suites from
+    // its hello; for its own RSA key it then signs with the only RSA scheme listed.
+    rsa_client_against_our_server(
+        "rsa-pss",
+        "ECDSA+SHA256:RSA-PSS+SHA256",
+        sansrtc_crypto::SignatureScheme::RsaPssSha256,
+        9,
+    );
+}
+
+#[test]
+fn rfc5246_7_4_8_interop_rsa_pkcs1_client_certificate_verified() {
+    rsa_client_against_our_server(
+        "rsa-pkcs1",
+        "ECDSA+SHA256:RSA+SHA256",
+        sansrtc_crypto::SignatureScheme::RsaPkcs1Sha256,
+        10,
+    );
 }
 
 /// RFC 8122 §5 / RFC 8842: a certificate that does not match the SDP fingerprint is refused

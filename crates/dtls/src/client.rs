@@ -200,7 +200,8 @@ impl ExpectServerKeyExchange {
             ))?;
         let n = &self.negotiated;
         let signed = state::ske_signed_bytes(&n.client_random, &n.server_random, &ske.params);
-        state::verify_peer_signature(cx, &ske.signed, &signed)?;
+        let scheme = state::verify_peer_signature(cx, &ske.signed, &signed)?;
+        cx.peer_signature_scheme = Some(scheme);
         Ok(State::ClientExpectCertificateRequest(
             ExpectCertificateRequest {
                 kx: KeyShare {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use sansrtc_crypto::rng::CryptoRngCore;
+use sansrtc_crypto::sign::SignatureScheme;
 
 use crate::Error;
 use crate::alert::{Alert, AlertDescription, AlertLevel};
@@ -156,6 +157,8 @@ pub(crate) struct Context {
     pub events: VecDeque<Event>,
     pub stats: Stats,
     pub peer: PeerAuth,
+    /// The scheme of the peer's verified signature (ServerKeyExchange or CertificateVerify).
+    pub peer_signature_scheme: Option<SignatureScheme>,
     /// From the signaling; `None` until the caller sets them.
     pub remote_fingerprints: Option<Vec<Fingerprint>>,
     /// Whether [`Event::Connected`] went out.
@@ -230,6 +233,7 @@ impl Dtls {
             stats: Stats::default(),
             peer: PeerAuth::None,
             remote_fingerprints: None,
+            peer_signature_scheme: None,
             announced: false,
             cookie_secret,
             received: Received::default(),
@@ -299,6 +303,12 @@ impl Dtls {
     /// to know whether it matched).
     pub fn peer_certificate(&self) -> Option<&[u8]> {
         self.cx.peer.certificate().map(|c| c.der.as_slice())
+    }
+
+    /// The signature scheme the peer authenticated with (its ServerKeyExchange or
+    /// CertificateVerify), once verified.
+    pub fn peer_signature_scheme(&self) -> Option<SignatureScheme> {
+        self.cx.peer_signature_scheme
     }
 
     /// The negotiated SRTP profile, once connected.

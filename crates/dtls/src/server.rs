@@ -343,7 +343,8 @@ impl ExpectCertificateVerify {
             .transcript
             .get(..meta.transcript_before)
             .unwrap_or_default();
-        state::verify_peer_signature(cx, &cv.signed, signed)?;
+        let scheme = state::verify_peer_signature(cx, &cv.signed, signed)?;
+        cx.peer_signature_scheme = Some(scheme);
         Ok(State::ServerExpectFinished(ExpectFinished {
             established: self.established,
             client_flight_seq: self.client_flight_seq,

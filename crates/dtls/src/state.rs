@@ -178,12 +178,13 @@ pub(crate) fn accept_peer_certificate(cx: &mut Context, chain: Vec<Vec<u8>>) -> 
     cx.check_fingerprint()
 }
 
-/// Verifies a `DigitallySigned` from the peer over `message` with its certificate key.
+/// Verifies a `DigitallySigned` from the peer over `message` with its certificate key;
+/// returns the scheme it used.
 pub(crate) fn verify_peer_signature(
     cx: &Context,
     signed: &DigitallySigned,
     message: &[u8],
-) -> Result<(), Error> {
+) -> Result<SignatureScheme, Error> {
     let scheme = SignatureScheme::from_u16(signed.scheme)
         .filter(|s| cx.config.verify_schemes.contains(s))
         .ok_or(Error::IllegalParameter("signature scheme we did not offer"))?;
@@ -196,7 +197,8 @@ pub(crate) fn verify_peer_signature(
     cx.config
         .provider
         .verify_signature(scheme, PublicKey::Spki(spki), message, &signed.signature)
-        .map_err(|_| Error::BadSignature)
+        .map_err(|_| Error::BadSignature)?;
+    Ok(scheme)
 }
 
 /// The bytes a ServerKeyExchange signature covers (RFC 8422 §5.4).

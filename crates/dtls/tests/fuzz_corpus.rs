@@ -2,7 +2,12 @@
 //! recorded with the seeds fuzz/fuzz_targets/dtls_server.rs uses, so the fuzzer starts from
 //! inputs that reach every server state. Run with
 //! `cargo test -p sansrtc-dtls --test fuzz_corpus -- --ignored`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -16,7 +21,9 @@ use sansrtc_dtls::record::{ContentType, Records};
 use sansrtc_dtls::{Certificate, Config, Dtls, Role};
 
 fn corpus(target: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus").join(target);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/corpus")
+        .join(target);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -36,8 +43,18 @@ fn record(options: u8) -> Vec<Vec<u8>> {
         sc.mtu = 576;
         cc.mtu = 576;
     }
-    let mut server = Dtls::new(Role::Server, Arc::new(sc), Box::new(ChaCha20Rng::seed_from_u64(2))).unwrap();
-    let mut client = Dtls::new(Role::Client, Arc::new(cc), Box::new(ChaCha20Rng::seed_from_u64(4))).unwrap();
+    let mut server = Dtls::new(
+        Role::Server,
+        Arc::new(sc),
+        Box::new(ChaCha20Rng::seed_from_u64(2)),
+    )
+    .unwrap();
+    let mut client = Dtls::new(
+        Role::Client,
+        Arc::new(cc),
+        Box::new(ChaCha20Rng::seed_from_u64(4)),
+    )
+    .unwrap();
     client.set_remote_fingerprints(vec![server_cert.fingerprint().clone()]);
     if options & 2 != 0 {
         server.set_remote_fingerprints(vec![client_cert.fingerprint().clone()]);
@@ -52,7 +69,10 @@ fn record(options: u8) -> Vec<Vec<u8>> {
         true
     });
     assert!(run.client.connected());
-    run.client.dtls.send_application_data(b"hello fuzzer").unwrap();
+    run.client
+        .dtls
+        .send_application_data(b"hello fuzzer")
+        .unwrap();
     run.client.dtls.close();
     let mut buf = Vec::new();
     while let Some(n) = run.client.dtls.poll_transmit(run.now, &mut buf) {
@@ -75,28 +95,47 @@ fn write_dtls_seed_corpora() {
             input.extend_from_slice(&(d.len() as u16).to_be_bytes());
             input.extend_from_slice(d);
         }
-        std::fs::write(corpus("dtls_server").join(format!("handshake-{options:03b}")), input).unwrap();
+        std::fs::write(
+            corpus("dtls_server").join(format!("handshake-{options:03b}")),
+            input,
+        )
+        .unwrap();
         all_datagrams.extend(datagrams);
     }
-    for file in ["chromium156_dtls_clienthello.hex", "aiortc116_dtls12_clienthello.hex"] {
-        let text = std::fs::read_to_string(format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    for file in [
+        "chromium156_dtls_clienthello.hex",
+        "aiortc116_dtls12_clienthello.hex",
+    ] {
+        let text =
+            std::fs::read_to_string(format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap();
         let mut input = vec![0u8];
-        for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
             let d = hex::decode(line.trim()).unwrap();
             input.push(0);
             input.extend_from_slice(&(d.len() as u16).to_be_bytes());
             input.extend_from_slice(&d);
             all_datagrams.push(d);
         }
-        std::fs::write(corpus("dtls_server").join(file.trim_end_matches(".hex")), input).unwrap();
+        std::fs::write(
+            corpus("dtls_server").join(file.trim_end_matches(".hex")),
+            input,
+        )
+        .unwrap();
     }
     for (i, d) in all_datagrams.iter().enumerate() {
         std::fs::write(corpus("dtls_record").join(format!("datagram-{i:02}")), d).unwrap();
         for (j, r) in Records::new(d).enumerate() {
             let r = r.unwrap();
             if r.header.content_type == ContentType::Handshake && r.header.epoch == 0 {
-                std::fs::write(corpus("dtls_handshake").join(format!("record-{i:02}-{j}")), r.fragment)
-                    .unwrap();
+                std::fs::write(
+                    corpus("dtls_handshake").join(format!("record-{i:02}-{j}")),
+                    r.fragment,
+                )
+                .unwrap();
             }
         }
     }

@@ -79,6 +79,9 @@ fn rfc6347_4_2_clean_link_handshake_exporter_and_data() {
     assert!(took <= Duration::from_millis(60), "{took:?}");
     assert_eq!(pair.a().dtls.stats().retransmissions, 0);
     assert_eq!(pair.b().dtls.stats().retransmissions, 0);
+    let ecdsa = Some(sansrtc_crypto::SignatureScheme::EcdsaP256Sha256);
+    assert_eq!(pair.a().dtls.peer_signature_scheme(), ecdsa);
+    assert_eq!(pair.b().dtls.peer_signature_scheme(), ecdsa);
     exchange_application_data(&mut pair);
 }
 
@@ -463,4 +466,55 @@ fn every_suite_and_group_handshakes() {
             assert_eq!(run.server.received, [b"hi".to_vec()]);
         }
     }
+}
+
+fn plaintext_alert(level: u8, description: u8, seq: u64) -> Vec<u8> {
+    let mut d = Vec::new();
+    sansrtc_dtls::record::RecordHeader {
+        content_type: sansrtc_dtls::record::ContentType::Alert,
+        version: sansrtc_dtls::record::version::DTLS1_2,
+        epoch: 0,
+        sequence_number: seq,
+        length: 2,
+    }
+    .encode(&mut d);
+    d.extend_from_slice(&[level, description]);
+    d
+}
+
+#[test]
+fn rfc5246_7_2_warning_alert_is_an_event_fatal_alert_ends_the_handshake() {
+    let (mut client, _) = pair_with(1100, |_| {});
+    let now = epoch();
+    let mut buf = Vec::new();
+    client.poll_transmit(now, &mut buf).unwrap();
+    // user_canceled(90) as a warning: reported, the handshake goes on.
+    client.handle_datagram(now, &plaintext_alert(1, 90, 0));
+    let alert = sansrtc_dtls::Alert::warning(sansrtc_dtls::AlertDescription::Other(90));
+    assert_eq!(
+        client.poll_event(),
+        Some(sansrtc_dtls::Event::AlertReceived(alert))
+    );
+    assert!(client.is_handshaking());
+    // handshake_failure(40) as fatal: terminal.
+    client.handle_datagram(now, &plaintext_alert(2, 40, 1));
+    let e = sansrtc_dtls::Error::AlertReceived(sansrtc_dtls::AlertDescription::HandshakeFailure);
+    assert_eq!(
+        client.poll_event(),
+        Some(sansrtc_dtls::Event::Error(e.clone()))
+    );
+    assert_eq!(client.error(), Some(&e));
+    assert_eq!(client.poll_timeout(), None);
+}
+
+#[test]
+fn rfc6347_4_1_2_7_unprotected_alert_after_handshake_ignored() {
+    let (client, server) = pair_with(1101, |_| {});
+    let mut run = common::Lockstep::new(client, server);
+    assert!(run.run(Duration::from_secs(5), |_, _, _| true));
+    // Anyone on the path can forge an epoch-0 fatal alert; once keys are in use it is dropped.
+    run.client
+        .handle_datagram(run.now, &plaintext_alert(2, 40, 100));
+    assert!(run.client.connected());
+    assert_eq!(run.client.dtls.stats().records_malformed, 1);
 }
