@@ -75,6 +75,6 @@ pub use error::Error;
 pub use hash::{Digest, HashAlgorithm, HashContext};
 pub use kx::{ActiveKeyExchange, NamedGroup, SharedSecret};
 pub use mac::HmacKey;
-pub use provider::{CryptoProvider, default_provider};
+pub use provider::{CryptoProvider, all_providers, default_provider};
 pub use rng::{CryptoRng, CryptoRngCore, RngCore};
 pub use sign::{PublicKey, SignatureScheme, SigningKey};

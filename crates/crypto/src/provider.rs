@@ -157,3 +157,14 @@ pub fn default_provider() -> CryptoProvider {
         crate::rust_crypto::provider()
     }
 }
+
+/// Every provider compiled in, RustCrypto's first: [`crate::rust_crypto::provider`] and, with
+/// the `ring` feature, [`crate::ring::provider`]. For tests, benchmarks and fuzzers that must
+/// hold for each of them.
+pub fn all_providers() -> Vec<CryptoProvider> {
+    #[allow(unused_mut)]
+    let mut all = vec![crate::rust_crypto::provider()];
+    #[cfg(feature = "ring")]
+    all.push(crate::ring::provider());
+    all
+}

@@ -16,20 +16,11 @@
 
 use std::alloc::System;
 
-use sansrtc_crypto::CryptoProvider;
 use sansrtc_srtp::{Config, DtlsRole, Error, ProtectionProfile, Session};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
-
-fn providers() -> Vec<CryptoProvider> {
-    #[allow(unused_mut)]
-    let mut all = vec![sansrtc_crypto::rust_crypto::provider()];
-    #[cfg(feature = "ring")]
-    all.push(sansrtc_crypto::ring::provider());
-    all
-}
 
 fn rtp(buf: &mut Vec<u8>, seq: u16, ssrc: u32) {
     buf.clear();
@@ -64,7 +55,7 @@ fn main() {
 }
 
 fn rfc3711_no_heap_allocation_per_packet() {
-    for provider in providers() {
+    for provider in sansrtc_crypto::all_providers() {
         for profile in ProtectionProfile::ALL {
             for window in [64, 1024] {
                 let mut config = Config::default();

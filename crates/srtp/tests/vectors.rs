@@ -1,5 +1,5 @@
 //! The RFC test vectors: RFC 3711 Appendix B.2 and B.3, RFC 7714 §16 and §17. Each runs against
-//! every crypto provider compiled in (RustCrypto, and ring with the `ring` feature).
+//! every crypto provider (RustCrypto, and the ring mix: the dev-dependency turns `ring` on).
 
 #![allow(
     clippy::unwrap_used,
@@ -14,10 +14,9 @@ use sansrtc_srtp::{
 };
 
 fn providers() -> Vec<CryptoProvider> {
-    let mut all = vec![sansrtc_crypto::rust_crypto::provider()];
-    #[cfg(feature = "ring")]
-    all.push(sansrtc_crypto::ring::provider());
-    all.push(sansrtc_crypto::default_provider());
+    let all = sansrtc_crypto::all_providers();
+    // The dev-dependency turns ring on, so both backends are always tested.
+    assert_eq!(all.len(), 2, "the ring provider is missing");
     all
 }
 
