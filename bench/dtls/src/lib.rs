@@ -1,1 +1,1 @@
-//! Benchmarks live in benches/.
+//! Benchmarks of sansrtc-dtls against webrtc-dtls: see benches/dtls.rs.
