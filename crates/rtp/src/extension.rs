@@ -487,27 +487,64 @@ impl ExtensionMap {
     #[inline]
     pub fn parse<'a>(&self, extensions: Extensions<'a>) -> HeaderExtensions<'a> {
         let mut out = HeaderExtensions::default();
+        if extensions.form == Some(ExtensionForm::OneByte) && extensions.pos == 0 {
+            // The form every browser sends, walked without the iterator's bookkeeping
+            // (same rules as `Extensions::next`: padding skipped, ID 15 or ID 0 with a length
+            // ends the block, so does an element that overruns it).
+            let data = extensions.data;
+            let mut i = 0;
+            while let Some(&b) = data.get(i) {
+                if b == 0 {
+                    i += 1;
+                    continue;
+                }
+                let id = b >> 4;
+                if id == 15 || id == 0 {
+                    break;
+                }
+                let end = i + 2 + usize::from(b & 0x0f);
+                let Some(value) = data.get(i + 1..end) else {
+                    break;
+                };
+                i = end;
+                self.decode_into(id, value, &mut out);
+            }
+            return out;
+        }
         for e in extensions {
-            let Some(kind) = self.kind_of(e.id) else {
-                continue;
-            };
-            match ExtensionValue::parse(kind, e.data) {
-                Some(ExtensionValue::AbsSendTime(v)) => out.abs_send_time = Some(v),
-                Some(ExtensionValue::TransportSequenceNumber(v)) => {
-                    out.transport_sequence_number = Some(v)
-                }
-                Some(ExtensionValue::Mid(v)) => out.mid = Some(v),
-                Some(ExtensionValue::RtpStreamId(v)) => out.rtp_stream_id = Some(v),
-                Some(ExtensionValue::RepairedRtpStreamId(v)) => {
-                    out.repaired_rtp_stream_id = Some(v)
-                }
+            self.decode_into(e.id, e.data, &mut out);
+        }
+        out
+    }
+
+    /// Decodes one element into its field of `out` (the checks of `ExtensionValue::parse`).
+    #[inline(always)]
+    fn decode_into<'a>(&self, id: u8, d: &'a [u8], out: &mut HeaderExtensions<'a>) {
+        let Some(kind) = self.kind_of(id) else {
+            return;
+        };
+        match kind {
+            ExtensionKind::AbsSendTime if d.len() == 3 => {
+                out.abs_send_time = Some(u24_at(d, 0));
+            }
+            ExtensionKind::TransportSequenceNumber if d.len() >= 2 => {
+                out.transport_sequence_number = Some(u16_at(d, 0));
+            }
+            ExtensionKind::Mid if !d.is_empty() => out.mid = Some(d),
+            ExtensionKind::RtpStreamId if !d.is_empty() => out.rtp_stream_id = Some(d),
+            ExtensionKind::RepairedRtpStreamId if !d.is_empty() => {
+                out.repaired_rtp_stream_id = Some(d);
+            }
+            ExtensionKind::AudioLevel
+            | ExtensionKind::VideoOrientation
+            | ExtensionKind::PlayoutDelay => match ExtensionValue::parse(kind, d) {
                 Some(ExtensionValue::AudioLevel(v)) => out.audio_level = Some(v),
                 Some(ExtensionValue::VideoOrientation(v)) => out.video_orientation = Some(v),
                 Some(ExtensionValue::PlayoutDelay(v)) => out.playout_delay = Some(v),
-                None => {}
-            }
+                _ => {}
+            },
+            _ => {}
         }
-        out
     }
 
     /// Decodes the element of `kind` in `extensions`, if mapped and present.

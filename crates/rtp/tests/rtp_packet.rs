@@ -353,6 +353,36 @@ proptest! {
     }
 
     #[test]
+    fn rfc8285_one_pass_decode_matches_the_element_iterator(
+        block in prop::collection::vec(any::<u8>(), 0..64),
+        ids in prop::collection::vec(0u8..16, 8),
+        two_byte: bool,
+    ) {
+        let mut map = ExtensionMap::new();
+        for (kind, id) in ExtensionKind::ALL.into_iter().zip(ids) {
+            let _ = map.insert(id, kind);
+        }
+        let form = if two_byte { ExtensionForm::TwoByte } else { ExtensionForm::OneByte };
+        let fast = map.parse(Extensions::new(Some(form), &block));
+        let mut slow = sansrtc_rtp::HeaderExtensions::default();
+        for e in Extensions::new(Some(form), &block) {
+            let Some(kind) = map.kind_of(e.id) else { continue };
+            match ExtensionValue::parse(kind, e.data) {
+                Some(ExtensionValue::AbsSendTime(v)) => slow.abs_send_time = Some(v),
+                Some(ExtensionValue::TransportSequenceNumber(v)) => slow.transport_sequence_number = Some(v),
+                Some(ExtensionValue::Mid(v)) => slow.mid = Some(v),
+                Some(ExtensionValue::RtpStreamId(v)) => slow.rtp_stream_id = Some(v),
+                Some(ExtensionValue::RepairedRtpStreamId(v)) => slow.repaired_rtp_stream_id = Some(v),
+                Some(ExtensionValue::AudioLevel(v)) => slow.audio_level = Some(v),
+                Some(ExtensionValue::VideoOrientation(v)) => slow.video_orientation = Some(v),
+                Some(ExtensionValue::PlayoutDelay(v)) => slow.playout_delay = Some(v),
+                _ => {}
+            }
+        }
+        prop_assert_eq!(fast, slow);
+    }
+
+    #[test]
     fn rfc8285_typed_values_roundtrip(v: u32, seq: u16, level in 0u8..128, vad: bool, min in 0u16..4096, max in 0u16..4096, rot in 0u8..4) {
         let values = [
             ExtensionValue::AbsSendTime(v & 0xff_ffff),
