@@ -176,7 +176,7 @@ impl Outbound {
     /// Protects the RTP packet in `buf[..len]`, writing the tag after it; returns the protected
     /// length. Fails with [`Error::BufferTooSmall`] if `buf` has no room for the tag.
     pub fn protect_rtp_in_place(&mut self, buf: &mut [u8], len: usize) -> Result<usize, Error> {
-        let out_len = len + self.rtp.tag_len();
+        let out_len = len.saturating_add(self.rtp.tag_len());
         let out = buf
             .get_mut(..out_len)
             .ok_or(Error::BufferTooSmall { needed: out_len })?;
@@ -227,7 +227,7 @@ impl Outbound {
     /// Protects the RTCP packet in `buf[..len]`, writing the trailer after it; returns the
     /// protected length.
     pub fn protect_rtcp_in_place(&mut self, buf: &mut [u8], len: usize) -> Result<usize, Error> {
-        let out_len = len + self.profile.rtcp_overhead();
+        let out_len = len.saturating_add(self.profile.rtcp_overhead());
         let out = buf
             .get_mut(..out_len)
             .ok_or(Error::BufferTooSmall { needed: out_len })?;

@@ -337,6 +337,17 @@ fn protect_in_place_checks_capacity() {
     assert_eq!(n, 31);
     assert_eq!(rx.unprotect_rtp(&mut buf[..n]), Ok(15));
     assert_eq!(buf[..15], packet);
+    // A length past the buffer (or past usize::MAX with the overhead) is refused, not a panic.
+    for len in [1500, usize::MAX - 5, usize::MAX] {
+        assert!(matches!(
+            tx.protect_rtp_in_place(&mut buf, len),
+            Err(Error::BufferTooSmall { .. })
+        ));
+        assert!(matches!(
+            tx.protect_rtcp_in_place(&mut buf, len),
+            Err(Error::BufferTooSmall { .. })
+        ));
+    }
 }
 
 fn arb_rtp() -> impl Strategy<Value = Vec<u8>> {
@@ -408,5 +419,55 @@ proptest! {
         let (_, mut rx) = pair(ProtectionProfile::ALL[profile], Config::default());
         let _ = rx.unprotect_rtp(&mut bytes.clone());
         let _ = rx.unprotect_rtcp(&mut bytes);
+    }
+}
+
+/// `0..n` shuffled within consecutive chunks of `chunk` (xorshift from `seed`): no packet arrives
+/// more than `chunk - 1` places after a later one.
+fn shuffled_in_chunks(n: usize, chunk: usize, seed: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut x = seed | 1;
+    for c in order.chunks_mut(chunk) {
+        for i in (1..c.len()).rev() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            c.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+    }
+    order
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// RFC 3711 §3.3.1 and §3.3.2 together: packets sent from any starting sequence number
+    /// (so the ROC may wrap) and delivered reordered by less than the window are each accepted
+    /// exactly once, and the receiver's ROC ends where the sender's is.
+    #[test]
+    fn rfc3711_3_3_reordered_within_window_accepted_exactly_once(
+        start in any::<u16>(),
+        n in 1usize..400,
+        seed in any::<u64>(),
+        profile in 0usize..4,
+    ) {
+        let (mut tx, mut rx) = pair(ProtectionProfile::ALL[profile], Config::default());
+        let sent: Vec<Vec<u8>> =
+            (0..n).map(|i| protected(&mut tx, start.wrapping_add(i as u16), 5)).collect();
+        // The first packet must come first: it fixes the receiver's ROC 0 (RFC 3711 §3.3.1).
+        let mut order = vec![0];
+        order.extend(shuffled_in_chunks(n - 1, 32, seed).into_iter().map(|i| i + 1));
+        for &i in &order {
+            let r = rx.unprotect_rtp(&mut sent[i].clone());
+            prop_assert_eq!(r, Ok(12 + 13), "packet {} (seq {})", i, start.wrapping_add(i as u16));
+        }
+        prop_assert_eq!(rx.inbound().roc(5), tx.outbound().roc(5));
+        for &i in &order {
+            let r = rx.unprotect_rtp(&mut sent[i].clone());
+            prop_assert!(
+                matches!(r, Err(Error::Replayed { .. } | Error::TooOld { .. })),
+                "packet {} accepted twice: {:?}", i, r
+            );
+        }
     }
 }
