@@ -257,6 +257,18 @@ impl SelectedPair {
     }
 }
 
+/// Where application data goes now: see [`Agent::data_path`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DataPath {
+    /// The local socket address datagrams leave from.
+    pub source: SocketAddr,
+    /// The remote candidate's address.
+    pub destination: SocketAddr,
+    /// The local candidate is relayed: send through [`Agent::send_data`], which wraps the data
+    /// for the TURN server (`source` is then the host address talking to it).
+    pub relayed: bool,
+}
+
 /// What the agent reports through [`Agent::poll_event`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -389,6 +401,8 @@ struct Check {
     /// RFC 8445 §7.3.1.4/§8.1.2 cancellation: no retransmissions, no failure on timeout, but a
     /// response is still accepted until then.
     cancelled_until: Option<Instant>,
+    /// The first request went out through `poll_transmit`.
+    sent: bool,
 }
 
 #[derive(Debug)]
@@ -588,6 +602,47 @@ impl Agent {
             .flatten()
             .find(|s| !s.expired)
             .map(|s| &s.pair)
+    }
+
+    /// Where application data goes now (RFC 8445 §12.1): the selected pair, or, before one is
+    /// selected, the highest-priority valid pair ("an ICE agent MAY send data on any valid pair
+    /// before selected pairs have been produced"). `None` while there is neither, and once
+    /// consent is lost. A caller that starts DTLS on the first valid pair, instead of waiting
+    /// for the nomination round trip, sends with [`send_data`](Self::send_data) or, for a
+    /// direct path, from `source` to `destination` itself.
+    pub fn data_path(&self) -> Option<DataPath> {
+        let route = self.data_route()?;
+        Some(DataPath {
+            source: route.socket,
+            destination: route.remote,
+            relayed: route.relay.is_some(),
+        })
+    }
+
+    fn data_route(&self) -> Option<Route> {
+        if let Some(s) = [&self.selected, &self.previous]
+            .into_iter()
+            .flatten()
+            .find(|s| !s.expired)
+        {
+            return Some(s.route);
+        }
+        if self.closed || self.failed {
+            return None;
+        }
+        // The checklist is sorted by decreasing priority: the first valid pair is the best.
+        let pair = self
+            .checklist
+            .pairs()
+            .iter()
+            .find(|p| p.valid && p.state == PairState::Succeeded)?;
+        let local = self.locals.get(pair.local)?;
+        let remote = self.remotes.get(pair.remote)?;
+        Some(Route {
+            socket: local.socket,
+            remote: remote.address,
+            relay: local.relay,
+        })
     }
 
     /// The local candidates of the current generation, in SDP form.
@@ -861,6 +916,37 @@ impl Agent {
         }
     }
 
+    /// [`send`](Self::send) on [`data_path`](Self::data_path): the selected pair, or before
+    /// selection the best valid pair (RFC 8445 §12.1). Wraps data for a TURN relay like `send`.
+    pub fn send_data(
+        &mut self,
+        now: Instant,
+        data: &[u8],
+        buf: &mut Vec<u8>,
+    ) -> Result<Transmit, Error> {
+        if self.closed {
+            return Err(Error::Closed);
+        }
+        if self.selected_pair().is_some() {
+            return self.send(now, data, buf);
+        }
+        let route = self.data_route().ok_or(Error::NotConnected)?;
+        match route.relay {
+            Some(r) => {
+                let relay = self.relays.get_mut(r).ok_or(Error::NotConnected)?;
+                Ok(relay.client.send_to(route.remote, data, buf)?)
+            }
+            None => {
+                buf.clear();
+                buf.extend_from_slice(data);
+                Ok(Transmit {
+                    source: route.socket,
+                    destination: route.remote,
+                })
+            }
+        }
+    }
+
     /// Closes the agent: no more checks or consent, TURN allocations are deleted (their
     /// Refresh requests still leave through `poll_transmit`), state Closed.
     pub fn close(&mut self, now: Instant) {
@@ -1013,6 +1099,7 @@ impl Agent {
             match route.relay {
                 None => {
                     if check.tx.poll_transmit(now, buf).is_some() {
+                        check.sent = true;
                         return Some(Transmit {
                             source: route.socket,
                             destination: route.remote,
@@ -1020,11 +1107,13 @@ impl Agent {
                     }
                 }
                 Some(r) => {
-                    if check.tx.poll_transmit(now, &mut self.scratch).is_some()
-                        && let Some(relay) = self.relays.get_mut(r)
-                        && let Ok(t) = relay.client.send_to(route.remote, &self.scratch, buf)
-                    {
-                        return Some(t);
+                    if check.tx.poll_transmit(now, &mut self.scratch).is_some() {
+                        check.sent = true;
+                        if let Some(relay) = self.relays.get_mut(r)
+                            && let Ok(t) = relay.client.send_to(route.remote, &self.scratch, buf)
+                        {
+                            return Some(t);
+                        }
                     }
                 }
             }
@@ -1351,6 +1440,7 @@ impl Agent {
             priority,
             role: self.role,
             cancelled_until: None,
+            sent: false,
         });
         if let Some(pair) = self.checklist.get_mut(id) {
             if pair.state != PairState::Succeeded {
@@ -1595,8 +1685,17 @@ impl Agent {
         }
 
         // RFC 8445 §7.3.1.4: the triggered check.
+        let unsent = |checks: &[Check], pid: PairId| {
+            checks
+                .iter()
+                .any(|c| c.pair == pid && c.cancelled_until.is_none() && !c.sent)
+        };
         let pid = match self.checklist.find(local, remote).map(|p| (p.id, p.state)) {
             Some((pid, PairState::Succeeded)) => pid,
+            // The pair's check is started but its request has not left yet: it goes out at
+            // the next poll_transmit and is the new check §7.3.1.4 asks for, without waiting
+            // for another Ta slot.
+            Some((pid, PairState::InProgress)) if unsent(&self.checks, pid) => pid,
             Some((pid, PairState::InProgress)) => {
                 self.cancel_checks_of(now, pid);
                 if let Some(p) = self.checklist.get_mut(pid) {

@@ -120,8 +120,8 @@ mod error;
 mod message;
 
 pub use agent::{
-    Agent, AgentConfig, AgentStats, ConnectionState, Credentials, Event, GatheringState, Received,
-    Role, SelectedPair, Transmit, TurnServer,
+    Agent, AgentConfig, AgentStats, ConnectionState, Credentials, DataPath, Event, GatheringState,
+    Received, Role, SelectedPair, Transmit, TurnServer,
 };
 pub use candidate::{COMPONENT, Candidate, CandidateKind, foundation, local_preference, priority};
 pub use checklist::{PairState, pair_priority};
