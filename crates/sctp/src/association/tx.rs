@@ -181,7 +181,7 @@ impl Association {
             if !ignore_cwnd && tcb.tx.flight() >= tcb.cc.cwnd {
                 break;
             }
-            let room = mtu.saturating_sub(buf.len() + header);
+            let room = mtu.saturating_sub(buf.len() + header) & !3;
             let Some(idx) = tcb.tx.next_retransmit(room) else {
                 break;
             };
@@ -193,7 +193,7 @@ impl Association {
             sent_any = true;
         }
         if !tcb.tx.has_lost() {
-            let max_fragment = mtu.saturating_sub(COMMON_HEADER_LEN + header);
+            let max_fragment = mtu.saturating_sub(COMMON_HEADER_LEN + header) & !3;
             loop {
                 if tcb.tx.flight() >= tcb.cc.cwnd {
                     break;
@@ -203,7 +203,8 @@ impl Association {
                 if rwnd == 0 && !probe {
                     break;
                 }
-                let room = mtu.saturating_sub(buf.len() + header);
+                // The chunk is padded to 4 bytes (RFC 9260 §3.2): keep the padding in the MTU.
+                let room = mtu.saturating_sub(buf.len() + header) & !3;
                 if room == 0 {
                     break;
                 }
