@@ -1,5 +1,119 @@
-//! The sans-IO composition of sansrtc: one Peer doing offer/answer, ICE, DTLS, SCTP and SRTP.
+//! The sans-IO composition of sansrtc: one [`Peer`] doing JSEP offer/answer, ICE, DTLS (with
+//! DTLS-SRTP keys) and SCTP data channels over one bundled transport.
 //!
-//! (Work in progress: see the crate issue.)
+//! # What it does
+//! - **Offer/answer** (RFC 9429 §5, RFC 3264): [`Peer::create_offer`],
+//!   [`Peer::accept_offer`] (returns the answer), [`Peer::accept_answer`],
+//!   [`Peer::local_description`] for non-trickle signalling. One m= section per negotiated
+//!   m= line: the data section `m=application 9 UDP/DTLS/SCTP webrtc-datachannel` with
+//!   `a=sctp-port` and `a=max-message-size` (RFC 8841), `a=mid` and BUNDLE (RFC 9143) with
+//!   rtcp-mux, `a=ice-ufrag`/`a=ice-pwd`/`a=ice-options:trickle` and candidates (RFC 8839),
+//!   `a=fingerprint` (sha-256, RFC 8122) and `a=setup` (offer `actpass`, answer `active` by
+//!   default, RFC 8842 / RFC 5763 §5). Browser offers with audio and video are accepted: their
+//!   media sections are rejected with port 0 and left out of the BUNDLE group until media
+//!   comes (next issue).
+//! - **ICE** through `sansrtc-ice`: host candidates from the caller
+//!   ([`Config::host_addresses`], [`Peer::add_local_candidate`]), STUN and TURN servers in the
+//!   config, trickle both ways ([`Event::LocalCandidate`], [`Event::GatheringComplete`],
+//!   [`Peer::add_remote_candidate`]); the offerer is controlling unless the peer is ICE-lite.
+//! - **DTLS** through `sansrtc-dtls` in the role `a=setup` gives, started on the first valid
+//!   candidate pair (RFC 8445 §12.1); the peer certificate must match its `a=fingerprint` before
+//!   anything is delivered (RFC 8122 §5), else the connection fails. On connect the SRTP keys
+//!   are exported into a `sansrtc-srtp` session by role (RFC 5764 §4.2).
+//! - **Data channels** through `sansrtc-sctp` (RFC 8831, DCEP RFC 8832): SCTP starts the
+//!   instant DTLS connects; [`Peer::create_channel`] before or after that, ordered or not,
+//!   reliable or with max-retransmits / max-packet-lifetime, negotiated ids; text and binary
+//!   messages up to 256 KiB, buffered amount and its low-threshold event, close.
+//! - **Demultiplexing** (RFC 7983 §7) of every datagram by its first byte: STUN and TURN
+//!   ChannelData to ICE, DTLS to DTLS, SRTP/SRTCP to the SRTP session.
+//! - **Connection state** derived from ICE and DTLS like `RTCPeerConnection.connectionState`
+//!   ([`ConnectionState`]); [`Stats`] with the selected pair, RTT and per-channel counters.
+//! - **Bad input** is a value: malformed or unusable SDP is an [`Error`] and changes nothing;
+//!   garbage datagrams are dropped and counted; a wrong fingerprint fails the connection with
+//!   [`Event::Failed`]. Every buffer the peer can grow is bounded by the [`Config`].
+//!
+//! # What it does not
+//! - No sockets, clocks, threads, DNS or mDNS: the caller's driver owns them (`sansrtc-cli`
+//!   is the reference one). Remote mDNS candidates stay unused; the connection comes up
+//!   through peer-reflexive candidates.
+//! - No renegotiation and no ICE restart yet; no audio/video m= sections (the SRTP keys are
+//!   there, the media arrives in the next issue); no `a=tls-id`; one certificate (sha-256
+//!   fingerprint only in our SDP).
+//!
+//! # RFC coverage
+//! RFC 9429 §5.2.1 (initial offer), §5.3.1 (initial answer), §5.8-§5.9 (applying
+//! descriptions); RFC 8829 likewise; RFC 9143 §7.2-§7.3 (BUNDLE offer/answer, tagged m=
+//! section, rejecting non-tagged sections); RFC 7983 §7; RFC 8841 §5-§6 (sctp-port,
+//! max-message-size); RFC 8842 §5 and RFC 5763 §5 (setup roles, fingerprint check); RFC 5764
+//! §4.2 (SRTP keys); RFC 8445 §12.1 (data on a valid pair before selection); RFC 8838 (trickle).
+//! docs/rfc-coverage.md maps each to its tests.
+//!
+//! # Run loop
+//! ```
+//! use std::time::Instant;
+//! use rand_chacha::{ChaCha20Rng, rand_core::SeedableRng};
+//! use sansrtc_peer::{ChannelConfig, Config, Event, Peer};
+//!
+//! let mut rng = ChaCha20Rng::seed_from_u64(1); // OsRng in production
+//! let now = Instant::now();
+//! let a_addr = "192.0.2.1:5000".parse().unwrap();
+//! let b_addr = "192.0.2.2:5000".parse().unwrap();
+//! let mut a = Peer::new(Config::new([a_addr], 1), &mut rng)?;
+//! let mut b = Peer::new(Config::new([b_addr], 2), &mut rng)?;
+//!
+//! let chat = a.create_channel(now, ChannelConfig::new("chat"))?;
+//! let offer = a.create_offer(now)?.to_string(); // signal it
+//! let answer = b.accept_offer(now, &offer)?.to_string(); // signal it back
+//! a.accept_answer(now, &answer)?;
+//!
+//! // The driver: here both ends are wired back to back; a real one owns UDP sockets and
+//! // sleeps until the earliest poll_timeout() or the next datagram.
+//! let mut buf = Vec::new();
+//! let mut got = None;
+//! for _ in 0..50 {
+//!     while let Some(t) = a.poll_transmit(now, &mut buf) {
+//!         b.handle_datagram(now, t.destination, t.source, &buf[..t.len]);
+//!     }
+//!     while let Some(t) = b.poll_transmit(now, &mut buf) {
+//!         a.handle_datagram(now, t.destination, t.source, &buf[..t.len]);
+//!     }
+//!     while let Some(event) = a.poll_event() {
+//!         if event == Event::ChannelOpen(chat) {
+//!             a.send_text(now, chat, "hello")?;
+//!         }
+//!     }
+//!     while let Some(event) = b.poll_event() {
+//!         if let Event::ChannelMessage { data, .. } = event {
+//!             got = Some(data);
+//!         }
+//!     }
+//!     a.handle_timeout(now);
+//!     b.handle_timeout(now);
+//! }
+//! assert_eq!(got.as_deref(), Some(&b"hello"[..]));
+//! # Ok::<(), sansrtc_peer::Error>(())
+//! ```
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod channel;
+mod config;
+pub mod demux;
+mod error;
+mod event;
+mod jsep;
+mod peer;
+mod stats;
+
+pub use channel::{ChannelConfig, ChannelId, ChannelInfo, ChannelState, ChannelStats, Reliability};
+pub use config::{AnswerSetup, Config, TurnServer};
+pub use error::Error;
+pub use event::{ConnectionState, Event, LocalCandidate, Transmit};
+pub use peer::Peer;
+pub use stats::Stats;
+
+pub use bytes::Bytes;
+pub use sansrtc_dtls::{Certificate, Fingerprint, Role as DtlsRole, SrtpProfile};
+pub use sansrtc_ice::{Credentials, SelectedPair};
+pub use sansrtc_sdp::{Candidate, SessionDescription};
