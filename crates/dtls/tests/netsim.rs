@@ -518,3 +518,10 @@ fn rfc6347_4_1_2_7_unprotected_alert_after_handshake_ignored() {
     assert!(run.client.connected());
     assert_eq!(run.client.dtls.stats().records_malformed, 1);
 }
+
+#[test]
+fn endpoint_is_send() {
+    fn send<T: Send>() {}
+    send::<sansrtc_dtls::Dtls>();
+    send::<sansrtc_dtls::Config>();
+}
