@@ -40,7 +40,7 @@ impl Comparison {
     /// Prints `<what>: sansrtc X, <who> Y, sansrtc is N× faster` with adaptive units.
     pub fn print(&self, what: &str, who: &str) {
         println!(
-            "{what:<16} sansrtc {:>10}   {who} {:>10}   sansrtc is {:.1}x faster",
+            "{what:<24} sansrtc {:>10}   {who} {:>10}   sansrtc is {:.1}x faster",
             human(self.ours_ns),
             human(self.theirs_ns),
             self.speedup()

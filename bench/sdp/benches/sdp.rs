@@ -72,7 +72,34 @@ fn bench(c: &mut Criterion) {
         || black_box(&theirs_model).marshal(),
     )
     .print("serialize", "webrtc-rs");
+
+    println!();
+    println!("parse of the other Chromium samples:");
+    for (name, text) in OTHER_SAMPLES {
+        compare(
+            || ours_parse(black_box(text)),
+            || theirs_parse(black_box(text)),
+        )
+        .print(&format!("{name} ({} B)", text.len()), "webrtc-rs");
+    }
 }
+
+/// The other Chromium offers of tests/samples: a loopback A/V+data offer, one gathered before
+/// any candidate, and a data-channel-only offer.
+const OTHER_SAMPLES: [(&str, &str); 3] = [
+    (
+        "av_dc_loopback",
+        include_str!("../../../crates/sdp/tests/samples/chromium_offer_av_dc_loopback.sdp"),
+    ),
+    (
+        "av_nogather",
+        include_str!("../../../crates/sdp/tests/samples/chromium_offer_av_nogather.sdp"),
+    ),
+    (
+        "dc_netns",
+        include_str!("../../../crates/sdp/tests/samples/chromium_offer_dc_netns.sdp"),
+    ),
+];
 
 criterion_group!(benches, bench);
 criterion_main!(benches);

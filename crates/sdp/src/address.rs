@@ -31,7 +31,7 @@ impl Address {
         let ip = if s.contains(':') {
             s.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
         } else if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-            s.parse::<Ipv4Addr>().ok().map(IpAddr::V4)
+            dotted_quad(s.as_bytes()).map(IpAddr::V4)
         } else {
             None
         };
@@ -68,6 +68,30 @@ impl Address {
             _ => AddressType::Ip4,
         }
     }
+}
+
+/// Exactly what `Ipv4Addr::from_str` accepts (four decimal octets of at most three digits,
+/// each at most 255, no leading zero), in one pass over the bytes: candidates and `c=` lines
+/// carry one address each, and the general parser costs several times more.
+fn dotted_quad(s: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = s.split(|&b| b == b'.');
+    for octet in &mut octets {
+        let digits = parts.next()?;
+        let (first, rest) = digits.split_first()?;
+        if digits.len() > 3 || (*first == b'0' && !rest.is_empty()) {
+            return None;
+        }
+        let mut value = 0u16;
+        for &d in digits {
+            if !d.is_ascii_digit() {
+                return None;
+            }
+            value = value * 10 + u16::from(d - b'0');
+        }
+        *octet = u8::try_from(value).ok()?;
+    }
+    parts.next().is_none().then_some(Ipv4Addr::from(octets))
 }
 
 impl Default for Address {
@@ -202,6 +226,55 @@ impl fmt::Display for Connection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dotted_quad_agrees_with_the_standard_parser() {
+        let mut cases: Vec<String> = [
+            "0.0.0.0",
+            "10.99.0.1",
+            "255.255.255.255",
+            "256.1.1.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "1..2.3",
+            "1.2.3.",
+            ".1.2.3",
+            "1.2.3.0400",
+            "",
+            "1.2.3.4 ",
+            "+1.2.3.4",
+            "1.2.3.99a",
+            "000.1.1.1",
+            "0.0.0.00",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every string of up to 4 characters over the alphabet that matters.
+        let alphabet = ['0', '1', '9', '.', '5', 'a'];
+        let mut frontier = vec![String::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for prefix in &frontier {
+                for c in alphabet {
+                    next.push(format!("{prefix}{c}"));
+                }
+            }
+            for s in &next {
+                cases.push(format!("1.2.{s}"));
+                cases.push(format!("{s}.0.0"));
+            }
+            frontier = next;
+        }
+        for s in &cases {
+            assert_eq!(
+                dotted_quad(s.as_bytes()),
+                s.parse::<Ipv4Addr>().ok(),
+                "{s:?}"
+            );
+        }
+    }
 
     #[test]
     fn mdns_names_stay_names() {

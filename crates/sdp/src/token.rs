@@ -37,12 +37,19 @@ impl<'a> Iterator for Tokens<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
-        // Tokens are short: a plain byte loop beats a memchr call here.
-        let s = self.0.trim_start_matches(' ');
-        let end = s.bytes().position(|b| b == b' ').unwrap_or(s.len());
-        let (token, rest) = s.split_at_checked(end).unwrap_or((s, ""));
-        self.0 = rest;
-        (!token.is_empty()).then_some(token)
+        // Tokens are short: plain byte loops beat the generic pattern searchers here.
+        let bytes = self.0.as_bytes();
+        let Some(start) = bytes.iter().position(|&b| b != b' ') else {
+            self.0 = "";
+            return None;
+        };
+        let len = bytes
+            .get(start..)
+            .and_then(|b| b.iter().position(|&b| b == b' '))
+            .unwrap_or(bytes.len() - start);
+        let token = self.0.get(start..start + len).unwrap_or_default();
+        self.0 = self.0.get(start + len..).unwrap_or_default();
+        Some(token)
     }
 }
 
