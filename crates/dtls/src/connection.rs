@@ -263,6 +263,8 @@ impl Dtls {
     /// The peer certificate must match one of them, else the connection fails with
     /// [`Error::FingerprintMismatch`] and a fatal `bad_certificate` alert. May be called before
     /// or after the peer's Certificate arrived (the answer SDP can come after the ClientHello).
+    /// An empty list refuses every certificate. Calling it again replaces the list (a
+    /// certificate that already matched stays accepted).
     pub fn set_remote_fingerprints(&mut self, fingerprints: Vec<Fingerprint>) {
         if self.state.is_err() {
             return;
