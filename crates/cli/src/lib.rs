@@ -1,43 +1,49 @@
-//! The sansrtc reference driver: real UDP sockets, a real clock, and the `sansrtc` binary.
+//! The sansrtc reference driver: real UDP sockets and a real clock around the sans-IO
+//! [`sansrtc_peer::Peer`], and the `sansrtc` binary.
 //!
-//! The protocol crates are sans-IO state machines; this crate is the thin layer that owns the
-//! sockets and the clock and drives them: feed received datagrams and `Instant::now()` in,
-//! send what `poll_transmit` writes, and sleep until `poll_timeout`.
+//! Every protocol crate of sansrtc is a state machine that never touches a socket or a clock.
+//! This crate is the thin layer an embedder copies: it binds one UDP socket per local address,
+//! feeds received datagrams and `Instant::now()` to the peer, sends what `poll_transmit`
+//! writes, and sleeps until `poll_timeout`, a datagram, or a wake-up from another thread.
 //!
 //! # What it does
-//! - [`stun_demo`]: the interim `sansrtc demo`, a STUN Binding exchange (an ICE-style
-//!   connectivity check with MESSAGE-INTEGRITY and FINGERPRINT) between a
-//!   [`sansrtc_stun::ClientTransaction`] and a [`stun_server`] started in the same process,
-//!   over loopback UDP; it prints the mapped address and the round-trip time.
+//! - [`driver`]: the run loop (mio) for any number of peers.
+//! - [`net`]: host candidates from the machine's interfaces, `--bind`.
+//! - [`signal`]: the one-line JSON `RTCSessionDescription` format (base64 accepted).
+//! - [`session`]: `sansrtc offer` / `sansrtc answer`: echo, chat between two terminals, and
+//!   [`transfer`] of files with SHA-256 on both sides.
 //!
-//! # What it does not (yet)
-//! - The full peer demo and the `offer`/`answer`/`serve` subcommands arrive with the peer crate;
-//!   `demo` then runs two peers instead of the STUN exchange.
-//! - No async runtime: one blocking socket per role, a thread for the in-process server.
+//! # What it does not
+//! - No trickle ICE on the command line: descriptions are exchanged once candidates are gathered.
+//! - No async runtime and no threads in the loop itself (stdin is read on a helper thread that
+//!   wakes the loop).
+//! - No media: data channels only.
 //!
-//! # Run loop (the shape every driver here follows)
+//! # Run loop (what [`driver::Driver::turn`] does, written out for one peer and one socket)
 //! ```no_run
 //! # use std::net::UdpSocket;
 //! # use std::time::{Duration, Instant};
-//! # use sansrtc_stun::{ClientTransaction, Message, TransactionEvent};
-//! # fn drive(socket: &UdpSocket, tx: &mut ClientTransaction) -> std::io::Result<()> {
-//! let (mut out, mut datagram) = (Vec::new(), [0u8; 1500]);
+//! # use sansrtc_peer::{Event, Peer};
+//! # fn drive(socket: &UdpSocket, peer: &mut Peer) -> std::io::Result<()> {
+//! let local = socket.local_addr()?;
+//! let (mut out, mut datagram) = (Vec::new(), vec![0u8; 65536]);
 //! loop {
 //!     let now = Instant::now();
-//!     tx.handle_timeout(now);
-//!     while let Some(t) = tx.poll_transmit(now, &mut out) {
+//!     while let Some(t) = peer.poll_transmit(now, &mut out) {
 //!         socket.send_to(&out, t.destination)?;
 //!     }
-//!     if let Some(TransactionEvent::Response { .. } | TransactionEvent::TimedOut) = tx.poll_event() {
-//!         return Ok(());
-//!     }
-//!     let Some(deadline) = tx.poll_timeout() else { return Ok(()) };
-//!     let wait = deadline.saturating_duration_since(Instant::now());
-//!     socket.set_read_timeout(Some(wait.max(Duration::from_micros(50))))?;
-//!     if let Ok((n, _from)) = socket.recv_from(&mut datagram) {
-//!         if let Ok(msg) = Message::parse(&datagram[..n]) {
-//!             tx.handle_response(Instant::now(), &msg); // after verifying integrity
+//!     while let Some(event) = peer.poll_event() {
+//!         if let Event::ChannelMessage { id, binary, data } = event {
+//!             peer.send(now, id, binary, data.into()).ok(); // echo
 //!         }
+//!     }
+//!     let wait = peer.poll_timeout().map_or(Duration::from_millis(200), |t| {
+//!         t.saturating_duration_since(now)
+//!     });
+//!     socket.set_read_timeout(Some(wait.max(Duration::from_millis(1))))?;
+//!     match socket.recv_from(&mut datagram) {
+//!         Ok((n, from)) => peer.handle_datagram(Instant::now(), local, from, &datagram[..n]),
+//!         Err(_) => peer.handle_timeout(Instant::now()), // timed out
 //!     }
 //! }
 //! # }
@@ -46,5 +52,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod driver;
+pub mod net;
+pub mod session;
+pub mod signal;
 pub mod stun_demo;
 pub mod stun_server;
+pub mod transfer;
