@@ -343,7 +343,10 @@ impl Dtls {
             + self.cx.received.bytes
     }
 
-    /// Largest application data record that fits one datagram of the configured MTU.
+    /// Largest application data record that fits one datagram of the configured MTU:
+    /// `mtu - 13 - 24` with AES-GCM (8-byte explicit nonce + 16-byte tag), `mtu - 13 - 16` with
+    /// ChaCha20-Poly1305. Before the keys exist it assumes the larger AES-GCM overhead, so a
+    /// value read early (e.g. to size SCTP packets) stays valid whatever suite is chosen.
     pub fn max_application_data_len(&self) -> usize {
         let overhead = self
             .cx
