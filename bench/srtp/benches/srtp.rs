@@ -15,7 +15,8 @@
 //! in L1. Both libraries run with a 64-packet replay window.
 //!
 //! After criterion's own output, a table with each routine's best batch and the ratios against the
-//! goals is printed (`SRTP_BENCH_TABLE_ONLY=1` skips criterion and prints only the table).
+//! goals is printed (`SRTP_BENCH_TABLE_ONLY=1` skips criterion and prints only the table;
+//! `SRTP_BENCH_FILTER=<profile>/<id>` keeps matching routines only, e.g. for `perf record`).
 //!
 //! Run: `cargo bench --manifest-path bench/Cargo.toml -p sansrtc-bench-srtp`
 
@@ -448,12 +449,18 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     // SRTP_BENCH_TABLE_ONLY=1 skips criterion and prints only the table (a quicker check).
     let table_only = std::env::var_os("SRTP_BENCH_TABLE_ONLY").is_some();
+    // SRTP_BENCH_FILTER=AEAD_AES_128_GCM/protect keeps the routines whose "<profile>/<id>"
+    // contains it (for a profiler run).
+    let filter = std::env::var("SRTP_BENCH_FILTER").ok();
     let mut table: Vec<(ProtectionProfile, BTreeMap<String, f64>)> = Vec::new();
     for p in ProtectionProfile::ALL {
         for (_, provider) in providers() {
             check_same_output(p, &provider);
         }
         let mut routines = routines(p);
+        if let Some(filter) = &filter {
+            routines.retain(|(id, _)| format!("{}/{id}", name(p)).contains(filter.as_str()));
+        }
         if !table_only {
             let mut g = c.benchmark_group(format!("srtp/{}", name(p)));
             g.sample_size(30)
