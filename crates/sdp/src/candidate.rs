@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use crate::address::Address;
 use crate::error::{Error, Reason};
-use crate::token::{Tokens, number};
+use crate::token::{Tokens, number, write_uint};
 
 /// `<transport>`: `udp`, `tcp` (RFC 6544) or an extension, compared case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -295,37 +295,46 @@ impl FromStr for Candidate {
 impl fmt::Display for Candidate {
     /// Writes the attribute value, without `candidate:` (see [`Candidate::to_candidate_attribute`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {} {} {} {} {} typ {}",
-            self.foundation,
-            self.component,
-            self.transport.as_str(),
-            self.priority,
-            self.address,
-            self.port,
-            self.kind.as_str()
-        )?;
+        f.write_str(&self.foundation)?;
+        f.write_str(" ")?;
+        write_uint(f, self.component)?;
+        f.write_str(" ")?;
+        f.write_str(self.transport.as_str())?;
+        f.write_str(" ")?;
+        write_uint(f, self.priority)?;
+        f.write_str(" ")?;
+        fmt::Display::fmt(&self.address, f)?;
+        f.write_str(" ")?;
+        write_uint(f, self.port)?;
+        f.write_str(" typ ")?;
+        f.write_str(self.kind.as_str())?;
         if let Some(a) = &self.related_address {
-            write!(f, " raddr {a}")?;
+            f.write_str(" raddr ")?;
+            fmt::Display::fmt(a, f)?;
         }
         if let Some(p) = self.related_port {
-            write!(f, " rport {p}")?;
+            f.write_str(" rport ")?;
+            write_uint(f, p)?;
         }
         if let Some(t) = self.tcp_type {
-            write!(f, " tcptype {}", t.as_str())?;
+            f.write_str(" tcptype ")?;
+            f.write_str(t.as_str())?;
         }
         if let Some(g) = self.generation {
-            write!(f, " generation {g}")?;
+            f.write_str(" generation ")?;
+            write_uint(f, g)?;
         }
         if let Some(u) = &self.ufrag {
-            write!(f, " ufrag {u}")?;
+            f.write_str(" ufrag ")?;
+            f.write_str(u)?;
         }
         if let Some(n) = self.network_id {
-            write!(f, " network-id {n}")?;
+            f.write_str(" network-id ")?;
+            write_uint(f, n)?;
         }
         if let Some(n) = self.network_cost {
-            write!(f, " network-cost {n}")?;
+            f.write_str(" network-cost ")?;
+            write_uint(f, n)?;
         }
         for (name, value) in &self.extensions {
             write!(f, " {name} {value}")?;

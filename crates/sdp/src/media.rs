@@ -11,7 +11,7 @@ use crate::rtp::{Fmtp, Rtcp, RtcpFb, RtpMap};
 use crate::session::{Bandwidth, write_line};
 use crate::simulcast::{Rid, Simulcast};
 use crate::ssrc::{Msid, Ssrc, SsrcGroup};
-use crate::token::{Tokens, intern, intern_format, number};
+use crate::token::{Tokens, intern, intern_format, number, write_uint};
 
 /// `<media>` (RFC 8866 section 5.14).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -422,9 +422,13 @@ impl Media {
 impl fmt::Display for Media {
     /// Writes the `m=` line and everything after it, each line ending in CRLF.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "m={} {}", self.kind.as_str(), self.port)?;
+        f.write_str("m=")?;
+        f.write_str(self.kind.as_str())?;
+        f.write_str(" ")?;
+        write_uint(f, self.port)?;
         if let Some(n) = self.port_count {
-            write!(f, "/{n}")?;
+            f.write_str("/")?;
+            write_uint(f, n)?;
         }
         f.write_str(" ")?;
         f.write_str(&self.protocol)?;

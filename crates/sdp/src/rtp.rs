@@ -8,7 +8,7 @@ use std::fmt;
 use crate::address::Connection;
 use crate::attribute::Direction;
 use crate::error::Reason;
-use crate::token::{Tokens, intern, number, split_once_byte};
+use crate::token::{Tokens, intern, number, split_once_byte, write_uint};
 
 /// Encoding names that parse without allocating.
 const ENCODINGS: &[&str] = &[
@@ -77,13 +77,14 @@ impl RtpMap {
 
 impl fmt::Display for RtpMap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {}/{}",
-            self.payload_type, self.encoding_name, self.clock_rate
-        )?;
+        write_uint(f, self.payload_type)?;
+        f.write_str(" ")?;
+        f.write_str(&self.encoding_name)?;
+        f.write_str("/")?;
+        write_uint(f, self.clock_rate)?;
         if let Some(c) = self.channels {
-            write!(f, "/{c}")?;
+            f.write_str("/")?;
+            write_uint(f, c)?;
         }
         Ok(())
     }
@@ -152,7 +153,7 @@ impl Fmtp {
 
 impl fmt::Display for Fmtp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.payload_type)?;
+        write_uint(f, self.payload_type)?;
         if !self.params.is_empty() {
             f.write_str(" ")?;
             f.write_str(&self.params)?;
@@ -206,9 +207,11 @@ impl RtcpFb {
 impl fmt::Display for RtcpFb {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.payload_type {
-            Some(pt) => write!(f, "{pt} {}", self.kind)?,
-            None => write!(f, "* {}", self.kind)?,
+            Some(pt) => write_uint(f, pt)?,
+            None => f.write_str("*")?,
         }
+        f.write_str(" ")?;
+        f.write_str(&self.kind)?;
         if let Some(p) = &self.param {
             f.write_str(" ")?;
             f.write_str(p)?;
@@ -287,7 +290,7 @@ impl Extmap {
 
 impl fmt::Display for Extmap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.id)?;
+        write_uint(f, self.id)?;
         if let Some(d) = self.direction {
             f.write_str("/")?;
             f.write_str(d.as_str())?;

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::error::Reason;
-use crate::token::{Tokens, intern, number};
+use crate::token::{Tokens, intern, number, write_uint};
 
 /// `a=ssrc:<ssrc-id> <attribute>[:<value>]` (RFC 5576 section 4.1).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -49,7 +49,9 @@ impl Ssrc {
 
 impl fmt::Display for Ssrc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.id, self.attribute)?;
+        write_uint(f, self.id)?;
+        f.write_str(" ")?;
+        f.write_str(&self.attribute)?;
         if let Some(v) = &self.value {
             f.write_str(":")?;
             f.write_str(v)?;

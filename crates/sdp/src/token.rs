@@ -79,6 +79,30 @@ pub(crate) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
         .map(|i| chunks.len() * 16 + i)
 }
 
+/// Writes `n` in decimal straight to the formatter: `write!(f, "{n}")` goes through
+/// `Formatter::pad_integral` and `format_args`, which is most of the cost of serializing the
+/// number-heavy lines (rtpmap, rtcp-fb, candidate) of a description.
+pub(crate) fn write_uint(f: &mut std::fmt::Formatter<'_>, n: impl Into<u64>) -> std::fmt::Result {
+    let mut n = n.into();
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    for slot in digits.iter_mut().rev() {
+        // n % 10 < 10, so the cast is lossless.
+        *slot = b'0' + (n % 10) as u8;
+        start -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    f.write_str(
+        digits
+            .get(start..)
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .unwrap_or_default(),
+    )
+}
+
 /// Parses `1*DIGIT` (no sign, no spaces) into any unsigned integer type, checking the range.
 pub(crate) fn number<T: TryFrom<u64>>(s: &str, what: &'static str) -> Result<T, Reason> {
     digits(s)
@@ -179,6 +203,19 @@ mod tests {
                     hay.iter().position(|&b| b == needle)
                 );
             }
+        }
+    }
+
+    #[test]
+    fn write_uint_matches_display() {
+        struct W(u64);
+        impl std::fmt::Display for W {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write_uint(f, self.0)
+            }
+        }
+        for n in [0, 1, 9, 10, 99, 100, 65535, 4294967295, u64::MAX] {
+            assert_eq!(W(n).to_string(), n.to_string());
         }
     }
 
