@@ -487,30 +487,6 @@ impl ExtensionMap {
     #[inline]
     pub fn parse<'a>(&self, extensions: Extensions<'a>) -> HeaderExtensions<'a> {
         let mut out = HeaderExtensions::default();
-        if extensions.form == Some(ExtensionForm::OneByte) && extensions.pos == 0 {
-            // The form every browser sends, walked without the iterator's bookkeeping
-            // (same rules as `Extensions::next`: padding skipped, ID 15 or ID 0 with a length
-            // ends the block, so does an element that overruns it).
-            let data = extensions.data;
-            let mut i = 0;
-            while let Some(&b) = data.get(i) {
-                if b == 0 {
-                    i += 1;
-                    continue;
-                }
-                let id = b >> 4;
-                if id == 15 || id == 0 {
-                    break;
-                }
-                let end = i + 2 + usize::from(b & 0x0f);
-                let Some(value) = data.get(i + 1..end) else {
-                    break;
-                };
-                i = end;
-                self.decode_into(id, value, &mut out);
-            }
-            return out;
-        }
         for e in extensions {
             self.decode_into(e.id, e.data, &mut out);
         }

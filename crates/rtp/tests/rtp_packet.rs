@@ -353,7 +353,7 @@ proptest! {
     }
 
     #[test]
-    fn rfc8285_one_pass_decode_matches_the_element_iterator(
+    fn rfc8285_map_decode_agrees_with_extension_value_parse(
         block in prop::collection::vec(any::<u8>(), 0..64),
         ids in prop::collection::vec(0u8..16, 8),
         two_byte: bool,
