@@ -288,6 +288,9 @@ pub(crate) fn read_offer(sdp: &SessionDescription) -> Result<RemoteOffer, Error>
     let mut mids: Vec<&str> = Vec::with_capacity(sdp.media.len());
     for (i, m) in sdp.media.iter().enumerate() {
         let mid = m.mid();
+        if m.attributes_named("mid").nth(1).is_some() {
+            return Err(Error::InvalidDescription("two a=mid in one m= section"));
+        }
         if let Some(mid) = mid {
             if mids.contains(&mid) {
                 return Err(Error::InvalidDescription("duplicate a=mid"));
