@@ -52,10 +52,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod demo;
 pub mod driver;
 pub mod net;
 pub mod session;
 pub mod signal;
-pub mod stun_demo;
-pub mod stun_server;
 pub mod transfer;

@@ -1,15 +1,15 @@
 //! The `sansrtc` binary. Each subcommand is a thin layer over a library module of
 //! `sansrtc-cli`; see the crate documentation.
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use sansrtc_cli::driver::Driver;
-use sansrtc_cli::net;
 use sansrtc_cli::session::{self, NetOptions, Role};
+use sansrtc_cli::{demo, net, transfer};
 use sansrtc_peer::TurnServer;
 
 /// WebRTC as sans-IO Rust crates: the reference driver.
@@ -34,9 +34,12 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct DemoArgs {
-    /// Number of Binding transactions to run.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    count: u32,
+    /// MiB to send over the channel.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    mib: u64,
+    /// Use [::1] instead of 127.0.0.1.
+    #[arg(long)]
+    ipv6: bool,
 }
 
 #[derive(Debug, Args)]
@@ -149,11 +152,102 @@ fn run_session(role: Role, args: &SessionArgs) -> Result<(), String> {
 }
 
 fn demo(args: &DemoArgs) -> Result<(), String> {
-    let options = sansrtc_cli::stun_demo::Options {
-        count: args.count,
-        ..Default::default()
+    let options = demo::Options {
+        size: args.mib * 1024 * 1024,
+        ip: if args.ipv6 {
+            IpAddr::V6(Ipv6Addr::LOCALHOST)
+        } else {
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        },
+        ..demo::Options::default()
     };
-    let exchanges = sansrtc_cli::stun_demo::run(options, |_| {}).map_err(|e| e.to_string())?;
-    println!("{} STUN exchanges", exchanges.len());
+    println!(
+        "sansrtc demo: two peers in this process, ICE + DTLS + SCTP over loopback UDP ({})",
+        options.ip
+    );
+    let mut bar = None;
+    let report = demo::run(options, |p| match p {
+        demo::Progress::Start(size) => {
+            bar = Some(transfer::progress_bar(size, "file"));
+        }
+        demo::Progress::Received(n) => {
+            if let Some(b) = &bar {
+                b.set_position(n);
+            }
+        }
+        _ => {
+            if let Some(b) = bar.take() {
+                b.finish_and_clear();
+            }
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    print!("{}", demo_table(&report));
     Ok(())
+}
+
+fn demo_table(r: &demo::Report) -> String {
+    use std::fmt::Write;
+    let ms = |d: Option<Duration>| {
+        d.map_or_else(
+            || "-".into(),
+            |d| format!("{:.2} ms", d.as_secs_f64() * 1e3),
+        )
+    };
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "  offerer  {}    answerer  {}",
+        r.addresses.0, r.addresses.1
+    );
+    let _ = writeln!(t);
+    let _ = writeln!(
+        t,
+        "  {:<28} {:>10} {:>10}",
+        "phase (from create_offer)", "offerer", "answerer"
+    );
+    let (o, a) = (&r.phases.0, &r.phases.1);
+    for (name, x, y) in [
+        ("ICE connected", o.ice, a.ice),
+        ("DTLS connected", o.dtls, a.dtls),
+        ("SCTP connected", o.sctp, a.sctp),
+        ("data channel open", o.channel, a.channel),
+    ] {
+        let _ = writeln!(t, "  {name:<28} {:>10} {:>10}", ms(x), ms(y));
+    }
+    let _ = writeln!(t);
+    let _ = writeln!(
+        t,
+        "  greeting round trip         {:.0} µs (\"hello from the offerer\" and back)",
+        r.greeting_rtt.as_secs_f64() * 1e6
+    );
+    let secs = r.transfer.as_secs_f64().max(1e-9);
+    let mib = r.bytes as f64 / (1024.0 * 1024.0);
+    let _ = writeln!(
+        t,
+        "  file transfer               {mib:.0} MiB in {secs:.3} s = {:.1} MiB/s (16 KiB messages, reliable ordered)",
+        mib / secs
+    );
+    let verdict = if r.sha256.0 == r.sha256.1 {
+        "match"
+    } else {
+        "DIFFER"
+    };
+    let _ = writeln!(
+        t,
+        "  sha-256 sent / received     {} / {} ({verdict})",
+        short(&r.sha256.0),
+        short(&r.sha256.1)
+    );
+    let (so, sa) = (&r.stats.0, &r.stats.1);
+    let _ = writeln!(
+        t,
+        "  datagrams                   offerer sent {} received {}, answerer sent {} received {}",
+        so.datagrams_sent, so.datagrams_received, sa.datagrams_sent, sa.datagrams_received
+    );
+    t
+}
+
+fn short(hex: &str) -> &str {
+    hex.get(..16).unwrap_or(hex)
 }
