@@ -45,8 +45,9 @@ pub struct Config {
     pub max_ssrcs: usize,
     /// Which inbound SSRCs get a context. Default [`SsrcPolicy::Any`].
     pub ssrc_policy: SsrcPolicy,
-    /// Whether outbound SRTCP is encrypted (the E flag, RFC 3711 §3.4). Default true; inbound
-    /// packets are accepted either way.
+    /// Whether outbound SRTCP is encrypted (the E flag, RFC 3711 §3.4). Default true, and keep it
+    /// for WebRTC: libsrtp (browsers) refuses authentication-only SRTCP under its default policy
+    /// (tests/interop/srtp_libsrtp.rs). Inbound packets are accepted either way.
     pub encrypt_rtcp: bool,
 }
 
