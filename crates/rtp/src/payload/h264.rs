@@ -104,21 +104,41 @@ impl<'a> Iterator for AnnexBNalUnits<'a> {
 }
 
 /// The offset of the next `00 00 01` at or after `from`.
+///
+/// Coded slices rarely contain zero bytes (emulation prevention keeps `00 00` out of them), so
+/// the scan looks for the next zero byte eight bytes at a time and checks for a start code
+/// only there.
 fn find_start_code(data: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
-    while let Some(&b) = data.get(i + 2) {
-        if b > 1 {
-            i += 3;
-        } else if b == 1 {
-            if data.get(i..i + 2) == Some(&[0, 0]) {
-                return Some(i);
-            }
-            i += 3;
-        } else {
-            i += 1;
+    loop {
+        i = find_zero(data, i)?;
+        match data.get(i + 1..i + 3)? {
+            [0, 1] => return Some(i),
+            // `00 00 00 ...`: the start code may begin one byte later.
+            [0, 0] => i += 1,
+            // `00 xx` with xx > 1, or a lone zero: nothing starts at i or i + 1.
+            _ => i += 2,
         }
     }
-    None
+}
+
+/// The offset of the next zero byte at or after `from`.
+#[inline]
+fn find_zero(data: &[u8], from: usize) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let (words, tail) = data.get(from..)?.as_chunks::<8>();
+    let mut at = from;
+    for w in words {
+        let x = u64::from_le_bytes(*w);
+        // Has a zero byte: the lowest set high bit marks the first one.
+        let z = x.wrapping_sub(LO) & !x & HI;
+        if z != 0 {
+            return Some(at + (z.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    tail.iter().position(|&b| b == 0).map(|p| at + p)
 }
 
 /// H.264 packetizer (RFC 6184 §5, §6.2, §6.3).
@@ -437,5 +457,25 @@ impl Depacketizer for H264Depacketizer {
             return Err(Error::MalformedPayload("FU-A without its end fragment"));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn naive(data: &[u8], from: usize) -> Option<usize> {
+        (from..data.len().saturating_sub(2)).find(|&i| data[i..i + 3] == [0, 0, 1])
+    }
+
+    proptest! {
+        #[test]
+        fn annex_b_start_code_search_matches_a_naive_scan(
+            data in prop::collection::vec(prop::sample::select(vec![0u8, 0, 0, 1, 2, 0x65, 0xff]), 0..200),
+            from in 0usize..210,
+        ) {
+            prop_assert_eq!(find_start_code(&data, from), naive(&data, from));
+        }
     }
 }
