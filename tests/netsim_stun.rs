@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use sansrtc_netsim::{Datagram, LinkConfig, NatConfig, Network, Node, StunServer, epoch};
 use sansrtc_stun::{
-    Class, ClientTransaction, Message, MessageBuilder, Method, TransactionConfig,
-    TransactionEvent, TransactionId,
+    Class, ClientTransaction, Message, MessageBuilder, Method, TransactionConfig, TransactionEvent,
+    TransactionId,
 };
 
 const SERVER: &str = "198.51.100.10:3478";
