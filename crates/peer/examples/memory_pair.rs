@@ -3,7 +3,8 @@
 //! messages with buffered-amount flow control. For profiling the composition alone; the
 //! benchmark over real loopback UDP against str0m and webrtc-rs lives in bench/.
 //!
-//! `cargo run --release -p sansrtc-peer --example memory_pair [MiB]`
+//! `cargo run --release -p sansrtc-peer --example memory_pair [MiB] [setups]` (with a number of
+//! setups > 1 it only measures setup: median over that many runs)
 
 #![allow(
     clippy::unwrap_used,
@@ -44,6 +45,21 @@ fn main() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(64);
+    let setups: usize = std::env::args()
+        .nth(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    if setups > 1 {
+        let mut times: Vec<Duration> = (0..setups).map(|i| setup_only(i as u64)).collect();
+        times.sort();
+        println!(
+            "setup over {setups} runs: median {:.2?}, min {:.2?}, max {:.2?}",
+            times[setups / 2],
+            times[0],
+            times[setups - 1]
+        );
+        return;
+    }
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let provider = sansrtc_crypto::default_provider();
     let cert_a = Arc::new(Certificate::generate(&provider, &mut rng, "a").unwrap());
@@ -124,6 +140,39 @@ fn main() {
         cpu * 64.0 / mib as f64
     );
     println!("a: {:?}\nb: {:?}", a.stats().sctp, b.stats().sctp);
+}
+
+/// Create offer -> channel open on both sides, with certificates made beforehand.
+fn setup_only(seed: u64) -> Duration {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let provider = sansrtc_crypto::default_provider();
+    let mut ca = Config::new(["127.0.0.1:10000".parse().unwrap()], 1);
+    ca.certificate = Some(Arc::new(
+        Certificate::generate(&provider, &mut rng, "a").unwrap(),
+    ));
+    let mut cb = Config::new(["127.0.0.1:20000".parse().unwrap()], 2);
+    cb.certificate = Some(Arc::new(
+        Certificate::generate(&provider, &mut rng, "b").unwrap(),
+    ));
+    let mut a = Peer::new(ca, &mut rng).unwrap();
+    let mut b = Peer::new(cb, &mut rng).unwrap();
+    let mut buf = Vec::with_capacity(2048);
+    let start = Instant::now();
+    a.create_channel(start, ChannelConfig::new("c")).unwrap();
+    let offer = a.create_offer(start).unwrap().to_string();
+    let answer = b.accept_offer(Instant::now(), &offer).unwrap().to_string();
+    a.accept_answer(Instant::now(), &answer).unwrap();
+    let (mut a_open, mut b_open) = (false, false);
+    while !(a_open && b_open) {
+        pump(&mut a, &mut b, &mut buf);
+        while let Some(e) = a.poll_event() {
+            a_open |= matches!(e, Event::ChannelOpen(_));
+        }
+        while let Some(e) = b.poll_event() {
+            b_open |= matches!(e, Event::ChannelOpen(_));
+        }
+    }
+    start.elapsed()
 }
 
 /// User + system CPU seconds of this process (Linux /proc/self/stat).

@@ -80,6 +80,10 @@ pub enum Event {
     },
     /// The SCTP association is established: data channels open.
     SctpConnected,
+    /// The SCTP association ended (the peer's ABORT or SHUTDOWN, or retransmissions ran out);
+    /// every channel got [`Event::ChannelClosed`] before. No data channels are possible on
+    /// this connection any more.
+    SctpClosed(sansrtc_sctp::CloseReason),
     /// A data channel is open: one we created, or one the peer opened (read its label and
     /// protocol with [`Peer::channel`](crate::Peer::channel)).
     ChannelOpen(ChannelId),

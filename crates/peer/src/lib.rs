@@ -116,4 +116,5 @@ pub use stats::Stats;
 pub use bytes::Bytes;
 pub use sansrtc_dtls::{Certificate, Fingerprint, Role as DtlsRole, SrtpProfile};
 pub use sansrtc_ice::{Credentials, SelectedPair};
+pub use sansrtc_sctp::CloseReason as SctpCloseReason;
 pub use sansrtc_sdp::{Candidate, SessionDescription};

@@ -78,6 +78,8 @@ pub struct Peer {
     credentials: Credentials,
     origin: Origin,
     signaling: Signaling,
+    /// We made the offer (false: we answered, or nothing yet).
+    offerer: bool,
     sections: Vec<Section>,
     /// The m= section carrying the transport and the data channels.
     data_index: usize,
@@ -156,6 +158,7 @@ impl Peer {
             credentials,
             origin,
             signaling: Signaling::Fresh,
+            offerer: false,
             sections: Vec::new(),
             data_index: 0,
             local_setup: Setup::ActPass,
@@ -203,6 +206,7 @@ impl Peer {
                 self.local_setup = Setup::ActPass;
                 self.start_ice(now, sansrtc_ice::Role::Controlling);
                 self.signaling = Signaling::HaveLocalOffer;
+                self.offerer = true;
             }
             Signaling::HaveLocalOffer => {}
             Signaling::Stable => {
@@ -268,8 +272,9 @@ impl Peer {
         let ice = self.ice.as_ref()?;
         let candidates = ice.local_candidates();
         let creds = ice.local_credentials();
-        let trickle = match (&self.remote, self.signaling) {
-            (Some(r), _) if self.local_setup != Setup::ActPass => r.trickle,
+        // RFC 9429 §5.3.1: an answer has a=ice-options:trickle only if the offer had it.
+        let trickle = match (&self.remote, self.offerer) {
+            (Some(r), false) => r.trickle,
             _ => true,
         };
         let transport = LocalTransport {
@@ -593,6 +598,12 @@ impl Peer {
                 }
                 self.drive(now);
             }
+            // DTLS and SRTP only from an address ICE knows (a signalled candidate or one an
+            // authenticated check revealed): a stranger's ClientHello cannot start or spoil
+            // the handshake.
+            Kind::Dtls | Kind::Rtp | Kind::Rtcp if !self.known_remote(remote) => {
+                self.stats.datagrams_dropped += 1;
+            }
             Kind::Dtls => {
                 self.handle_dtls(now, remote, datagram);
                 self.update_state();
@@ -724,6 +735,16 @@ impl Peer {
 
     fn is_terminal(&self) -> bool {
         self.closed || self.failure.is_some()
+    }
+
+    /// Whether `addr` is a remote candidate address ICE knows; the current data path first,
+    /// so the per-datagram cost is one comparison.
+    fn known_remote(&self, addr: SocketAddr) -> bool {
+        let Some(ice) = self.ice.as_ref() else {
+            return false;
+        };
+        ice.data_path().is_some_and(|p| p.destination == addr)
+            || ice.remote_candidates().iter().any(|c| c.address == addr)
     }
 
     fn transport_mid(&self) -> Option<&str> {
@@ -1063,6 +1084,7 @@ impl Peer {
                 .channels
                 .by_stream(stream)
                 .map(Event::BufferedAmountLow),
+            ChannelEvent::Disconnected(reason) => Some(Event::SctpClosed(reason)),
             _ => None,
         }
     }

@@ -517,3 +517,24 @@ fn calls_in_the_wrong_signaling_state_are_errors() {
     w.a().peer.accept_answer(now, &answer).unwrap();
     assert!(w.run_until(secs(5), |w| w.both_connected()));
 }
+
+#[test]
+fn rfc8656_relayed_candidates_only_carry_the_data_channel() {
+    let opts = Options {
+        relay_only: true,
+        nat_a: Some(NatConfig::symmetric()),
+        trickle: false,
+        ..Options::default()
+    };
+    let (mut w, chat) = connected(opts);
+    let now = w.now();
+    let msgs: Vec<Vec<u8>> = (0..20).map(|i| pattern(3000 * i, i as u8)).collect();
+    for m in &msgs {
+        w.a().peer.send_binary(now, chat, m).unwrap();
+    }
+    assert!(w.run_until(secs(20), |w| w.peek(w.a).received.len() == msgs.len()));
+    let got: Vec<Vec<u8>> = w.a().received.iter().map(|(_, _, d)| d.clone()).collect();
+    assert_eq!(got, msgs);
+    let pair = w.a().peer.ice().unwrap().selected_pair().unwrap().clone();
+    assert!(pair.relay.is_some(), "{pair:?}");
+}

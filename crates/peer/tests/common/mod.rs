@@ -9,12 +9,16 @@ use std::time::{Duration, Instant};
 
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
-use sansrtc_netsim::{Datagram, LinkConfig, NatConfig, Network, Node, NodeId, StunServer, epoch};
+use sansrtc_netsim::{
+    Datagram, LinkConfig, NatConfig, Network, Node, NodeId, StunServer,
+    TurnServer as SimTurnServer, epoch,
+};
 use sansrtc_peer::{ChannelId, Config, ConnectionState, Event, Peer};
 
 pub const A_ADDR: &str = "10.0.0.1:5000";
 pub const B_ADDR: &str = "198.51.100.2:6000";
 pub const STUN_ADDR: &str = "198.51.100.10:3478";
+pub const TURN_ADDR: &str = "198.51.100.20:3478";
 
 pub fn sa(s: &str) -> SocketAddr {
     s.parse().unwrap()
@@ -149,6 +153,8 @@ pub struct Options {
     pub trickle: bool,
     /// Both peers use the STUN server.
     pub stun: bool,
+    /// Both peers use the TURN server and relayed candidates only.
+    pub relay_only: bool,
     pub app_a: App,
     pub app_b: App,
 }
@@ -164,6 +170,7 @@ impl Default for Options {
             },
             trickle: true,
             stun: false,
+            relay_only: false,
             app_a: App::Sink,
             app_b: App::Echo,
         }
@@ -179,10 +186,15 @@ pub struct World {
     answer_pending: bool,
 }
 
-pub fn config(addr: &str, seed: u64, stun: bool) -> Config {
+pub fn config(addr: &str, seed: u64, opts: &Options) -> Config {
     let mut c = Config::new([sa(addr)], seed);
-    if stun {
+    if opts.stun {
         c.stun_servers.push(sa(STUN_ADDR));
+    }
+    if opts.relay_only {
+        c.turn_servers
+            .push(sansrtc_peer::TurnServer::new(sa(TURN_ADDR), "user", "pass"));
+        c.relay_only = true;
     }
     c
 }
@@ -190,8 +202,8 @@ pub fn config(addr: &str, seed: u64, stun: bool) -> Config {
 impl World {
     pub fn new(opts: Options) -> Self {
         let mut rng = ChaCha20Rng::seed_from_u64(opts.seed);
-        let a = Peer::new(config(A_ADDR, opts.seed * 2, opts.stun), &mut rng).unwrap();
-        let b = Peer::new(config(B_ADDR, opts.seed * 2 + 1, opts.stun), &mut rng).unwrap();
+        let a = Peer::new(config(A_ADDR, opts.seed * 2, &opts), &mut rng).unwrap();
+        let b = Peer::new(config(B_ADDR, opts.seed * 2 + 1, &opts), &mut rng).unwrap();
         Self::with_peers(opts, a, b)
     }
 
@@ -218,6 +230,12 @@ impl World {
             None,
             LinkConfig::default(),
             StunServer::new(),
+        );
+        net.add_node(
+            sa(TURN_ADDR).ip(),
+            None,
+            LinkConfig::default(),
+            SimTurnServer::new(sa(TURN_ADDR).ip(), "example.org", "user", "pass"),
         );
         Self {
             net,
