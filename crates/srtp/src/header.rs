@@ -61,6 +61,15 @@ pub(crate) fn rtcp_sender_ssrc(packet: &[u8]) -> Result<u32, Error> {
     Ok(u32::from_be_bytes([i0, i1, i2, i3]))
 }
 
+/// Whether a packet from an RTP/RTCP-multiplexed port (RFC 5761, which WebRTC always uses) is
+/// RTCP: its second octet, the RTCP packet type, is in 192..=223 (RFC 5761 §4: RTP payload types
+/// 64-95 are not used when multiplexing, so with or without the marker bit an RTP packet's
+/// second octet never falls there). Works on the protected packet too (the header is not
+/// encrypted), so the caller knows whether to call `unprotect_rtp` or `unprotect_rtcp`.
+pub fn is_rtcp(packet: &[u8]) -> bool {
+    matches!(packet.get(1), Some(192..=223))
+}
+
 fn check_version(b0: u8) -> Result<(), Error> {
     match b0 >> 6 {
         2 => Ok(()),
@@ -102,6 +111,32 @@ mod tests {
             rtp_header(&[0x8f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
             Err(Error::HeaderOverrun)
         );
+    }
+
+    #[test]
+    fn rfc5761_4_rtcp_told_apart_by_the_second_octet() {
+        // SR 200, RR 201, SDES 202, BYE 203, APP 204, RTPFB 205, PSFB 206, XR 207.
+        for pt in 200..=207u8 {
+            assert!(is_rtcp(&[0x80, pt, 0, 1]), "{pt}");
+        }
+        assert!(is_rtcp(&[0x80, 192]) && is_rtcp(&[0x80, 223]));
+        // RTP: dynamic payload types 96-127 and static ones below 64, marker bit set or not.
+        for b1 in [
+            0u8,
+            8,
+            63,
+            96,
+            111,
+            127,
+            0x80,
+            0x80 | 63,
+            0x80 | 96,
+            0x80 | 111,
+            0xff,
+        ] {
+            assert!(!is_rtcp(&[0x80, b1, 0, 1]), "{b1}");
+        }
+        assert!(!is_rtcp(&[0x80]) && !is_rtcp(&[]));
     }
 
     #[test]

@@ -24,8 +24,9 @@
 //! NULL cipher, AES-f8, the AES-256-CM profiles of RFC 6188 (not offered by browsers), and ROC
 //! signalling (RFC 4771). It parses the RTP and RTCP headers only as far as SRTP needs (SSRC,
 //! sequence number, CSRC count and extension length); demultiplexing DTLS/SRTP/STUN (RFC 7983)
-//! is the caller's job. Cryptography comes from [`sansrtc_crypto`] (RustCrypto by default, ring's
-//! AES-GCM with the `ring` feature): this crate names no crypto library.
+//! is the caller's job, and [`is_rtcp`] tells RTCP from RTP on a multiplexed port (RFC 5761 §4).
+//! Cryptography comes from [`sansrtc_crypto`] (RustCrypto by default, ring's AES-GCM with the
+//! `ring` feature): this crate names no crypto library.
 //!
 //! # The packet path
 //!
@@ -104,6 +105,7 @@ mod transform;
 
 pub use context::{Config, Inbound, MAX_REPLAY_WINDOW, Outbound, SsrcPolicy};
 pub use error::Error;
+pub use header::is_rtcp;
 pub use keys::{DtlsRole, DtlsSrtpKeys, MasterKey, Protocol, SessionKeys};
 pub use profile::ProtectionProfile;
 pub use sansrtc_crypto::CryptoProvider;
