@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use sansrtc_stun::{
-    Class, ClientTransaction, Message, MessageBuilder, Method, TransactionConfig,
-    TransactionEvent, TransactionId,
+    Class, ClientTransaction, Message, MessageBuilder, Method, TransactionConfig, TransactionEvent,
+    TransactionId,
 };
 
 #[derive(Arbitrary, Debug)]
@@ -30,7 +30,11 @@ enum Op {
     HandleTimeout,
     PollTransmit,
     /// A well-formed message: class (mod 4), method (12 bits), our id or a different one.
-    Message { class: u8, method: u16, our_id: bool },
+    Message {
+        class: u8,
+        method: u16,
+        our_id: bool,
+    },
     /// Anything at all, offered if it parses.
     Datagram(Vec<u8>),
 }
@@ -54,7 +58,12 @@ fuzz_target!(|input: Input| {
     let start = Instant::now();
     let mut now = start;
     let mut request = Vec::new();
-    MessageBuilder::new(&mut request, Class::Request, Method::BINDING, TransactionId::new(ID));
+    MessageBuilder::new(
+        &mut request,
+        Class::Request,
+        Method::BINDING,
+        TransactionId::new(ID),
+    );
     let server = "192.0.2.1:3478".parse().unwrap();
     let mut tx = ClientTransaction::new(now, &request, None, server, config).unwrap();
 
@@ -80,7 +89,11 @@ fuzz_target!(|input: Input| {
                     assert!(!tx.is_done());
                 }
             }
-            Op::Message { class, method, our_id } => {
+            Op::Message {
+                class,
+                method,
+                our_id,
+            } => {
                 let class = [
                     Class::Request,
                     Class::Indication,
