@@ -55,6 +55,7 @@
 pub mod demo;
 pub mod driver;
 pub mod net;
+pub mod serve;
 pub mod session;
 pub mod signal;
 pub mod transfer;

@@ -30,6 +30,21 @@ enum Command {
     Offer(SessionArgs),
     /// Read an offer line from stdin, print the answer line, then serve the offerer's channels.
     Answer(SessionArgs),
+    /// A local web page from which a browser connects to this peer: an echo channel and a chat
+    /// box that talks to this terminal.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// HTTP port of the page.
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Address the HTTP server listens on.
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+    http_bind: IpAddr,
+    #[command(flatten)]
+    net: NetArgs,
 }
 
 #[derive(Debug, Args)]
@@ -121,6 +136,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo(&args),
         Command::Offer(args) => run_session(Role::Offer, &args),
         Command::Answer(args) => run_session(Role::Answer, &args),
+        Command::Serve(args) => serve(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -149,6 +165,15 @@ fn run_session(role: Role, args: &SessionArgs) -> Result<(), String> {
     let input = session::spawn_stdin(driver.waker().map_err(|e| e.to_string())?);
     let mut stdout = std::io::stdout().lock();
     session::run(&options, &mut driver, &input, &mut stdout).map_err(|e| e.to_string())
+}
+
+fn serve(args: &ServeArgs) -> Result<(), String> {
+    let options = sansrtc_cli::serve::Options {
+        http: SocketAddr::new(args.http_bind, args.port),
+        net: args.net.options()?,
+    };
+    let mut stdout = std::io::stdout().lock();
+    sansrtc_cli::serve::run(&options, &mut stdout).map_err(|e| e.to_string())
 }
 
 fn demo(args: &DemoArgs) -> Result<(), String> {

@@ -64,7 +64,7 @@ const NEGOTIATED_ID: &str = "7";
 /// Each peer's own timeout, seconds; the harness allows a little more.
 const PEER_TIMEOUT_S: u64 = 45;
 
-fn dir() -> PathBuf {
+pub fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("interop")
 }
 
