@@ -1,6 +1,7 @@
 //! sansrtc-rtp against webrtc-rs (`rtp`, `rtcp` 0.17) on the same bytes in the same run:
 //! RTP header + extension parse, RTCP compound parse, and VP8 / H.264 packetization and VP8
-//! depacketization of a 30 kB frame. Prints the speed-up per case at the end.
+//! depacketization of a 30 kB frame. Prints the speed-up per case at the end, from
+//! `sansrtc_bench_compare::compare` (interleaved rounds on the thread's CPU clock).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -9,11 +10,12 @@
 )]
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use rtp::packetizer::{Depacketizer as _, Payloader as _};
+use sansrtc_bench_compare::compare;
 use sansrtc_rtp::payload::h264::{H264Packetizer, PacketizationMode};
 use sansrtc_rtp::payload::vp8::{Vp8Depacketizer, Vp8Packetizer};
 use sansrtc_rtp::payload::{Depacketizer, Packetizer, Payloads};
@@ -291,39 +293,6 @@ fn configure() -> Criterion {
         .sample_size(30)
 }
 
-/// ns/iteration of `ours` and `theirs`, measured in alternating batches (so load from other
-/// processes on the machine hits both alike) and taking each side's fastest batch of 21: the
-/// figures the ratio table uses.
-fn ns_per_iter_pair(mut ours: impl FnMut() -> u64, mut theirs: impl FnMut() -> u64) -> (f64, f64) {
-    fn batch_len(f: &mut impl FnMut() -> u64) -> u32 {
-        let mut batch = 16u32;
-        loop {
-            let t = Instant::now();
-            for _ in 0..batch {
-                black_box(f());
-            }
-            if t.elapsed() > Duration::from_millis(10) {
-                return batch;
-            }
-            batch *= 2;
-        }
-    }
-    fn time(f: &mut impl FnMut() -> u64, batch: u32) -> f64 {
-        let t = Instant::now();
-        for _ in 0..batch {
-            black_box(f());
-        }
-        t.elapsed().as_nanos() as f64 / f64::from(batch)
-    }
-    let (a, b) = (batch_len(&mut ours), batch_len(&mut theirs));
-    let (mut best_ours, mut best_theirs) = (f64::MAX, f64::MAX);
-    for _ in 0..21 {
-        best_ours = best_ours.min(time(&mut ours, a));
-        best_theirs = best_theirs.min(time(&mut theirs, b));
-    }
-    (best_ours, best_theirs)
-}
-
 fn bench(c: &mut Criterion) {
     let map = extension_map();
     let video = chromium_video_packet();
@@ -339,7 +308,6 @@ fn bench(c: &mut Criterion) {
     let h264 = h264_frame();
     let h264_bytes = Bytes::copy_from_slice(&h264);
     let mut out = vec![0u8; MAX_PAYLOAD];
-    let mut out2 = vec![0u8; MAX_PAYLOAD];
     let mut vp8 = Vp8Packetizer::new(1);
     let mut h264p = H264Packetizer::new(PacketizationMode::NonInterleaved);
     let mut their_vp8 = rtp::codecs::vp8::Vp8Payloader::default();
@@ -405,64 +373,38 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
-    println!(
-        "\nratio table (ns/iter, fastest of 21 alternating batches; speed-up = webrtc-rs / sansrtc):"
-    );
-    println!(
-        "{:<28} {:>10} {:>10} {:>9}",
-        "case", "sansrtc", "webrtc-rs", "speed-up"
-    );
+    println!("\nratios (median of 21 interleaved rounds on the thread CPU clock, bench/compare):");
     let mut frame_out2 = Vec::with_capacity(64 << 10);
-    let cases: [(&str, (f64, f64)); 6] = [
-        (
-            "rtp_header_ext_parse",
-            ns_per_iter_pair(
-                || sansrtc_rtp(&map, black_box(&video)),
-                || webrtc_rtp(black_box(&video_bytes)),
-            ),
-        ),
-        (
-            "rtcp_sr_sdes_parse",
-            ns_per_iter_pair(
-                || sansrtc_rtcp(black_box(&srs)),
-                || webrtc_rtcp(black_box(&srs_bytes)),
-            ),
-        ),
-        (
-            "rtcp_rr_nack_twcc_parse",
-            ns_per_iter_pair(
-                || sansrtc_rtcp(black_box(&fb)),
-                || webrtc_rtcp(black_box(&fb_bytes)),
-            ),
-        ),
-        (
-            "vp8_packetize_30k",
-            ns_per_iter_pair(
-                || sansrtc_packetize(&mut vp8, black_box(&frame), &mut out),
-                || webrtc_packetize(&mut their_vp8, black_box(&frame_bytes)),
-            ),
-        ),
-        (
-            "h264_packetize_30k",
-            ns_per_iter_pair(
-                || sansrtc_packetize(&mut h264p, black_box(&h264), &mut out2),
-                || webrtc_packetize(&mut their_h264, black_box(&h264_bytes)),
-            ),
-        ),
-        (
-            "vp8_depacketize_30k",
-            ns_per_iter_pair(
-                || sansrtc_depacketize(black_box(&vp8_vecs), &mut frame_out),
-                || webrtc_depacketize(black_box(&vp8_payloads), &mut frame_out2),
-            ),
-        ),
-    ];
-    for (name, (ours, theirs)) in cases {
-        println!(
-            "{name:<28} {ours:>10.1} {theirs:>10.1} {:>8.1}x",
-            theirs / ours
-        );
-    }
+    compare(
+        || sansrtc_rtp(&map, black_box(&video)),
+        || webrtc_rtp(black_box(&video_bytes)),
+    )
+    .print("rtp_header_ext_parse", "webrtc-rs");
+    compare(
+        || sansrtc_rtcp(black_box(&srs)),
+        || webrtc_rtcp(black_box(&srs_bytes)),
+    )
+    .print("rtcp_sr_sdes_parse", "webrtc-rs");
+    compare(
+        || sansrtc_rtcp(black_box(&fb)),
+        || webrtc_rtcp(black_box(&fb_bytes)),
+    )
+    .print("rtcp_rr_nack_twcc_parse", "webrtc-rs");
+    compare(
+        || sansrtc_packetize(&mut vp8, black_box(&frame), &mut out),
+        || webrtc_packetize(&mut their_vp8, black_box(&frame_bytes)),
+    )
+    .print("vp8_packetize_30k", "webrtc-rs");
+    compare(
+        || sansrtc_packetize(&mut h264p, black_box(&h264), &mut out),
+        || webrtc_packetize(&mut their_h264, black_box(&h264_bytes)),
+    )
+    .print("h264_packetize_30k", "webrtc-rs");
+    compare(
+        || sansrtc_depacketize(black_box(&vp8_vecs), &mut frame_out),
+        || webrtc_depacketize(black_box(&vp8_payloads), &mut frame_out2),
+    )
+    .print("vp8_depacketize_30k", "webrtc-rs");
 }
 
 criterion_group! { name = benches; config = configure(); targets = bench }
