@@ -68,7 +68,9 @@ pub enum Event {
     /// description now carries every candidate and `a=end-of-candidates`, for non-trickle
     /// signalling.
     GatheringComplete,
-    /// The ICE connection state changed (`RTCIceConnectionState`).
+    /// The ICE connection state changed, with `RTCIceConnectionState` semantics: `Connected`
+    /// as soon as a usable (valid) candidate pair is found, which is when DTLS starts, even
+    /// while the agent still checks other pairs and nominates one (`Completed` follows).
     IceState(sansrtc_ice::ConnectionState),
     /// ICE selected a candidate pair (first time, after a restart or a better nomination).
     SelectedPairChanged(sansrtc_ice::SelectedPair),

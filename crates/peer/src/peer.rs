@@ -87,7 +87,10 @@ pub struct Peer {
     remote: Option<RemoteTransport>,
     host_addresses: Vec<SocketAddr>,
     ice: Option<Agent>,
+    /// The agent's state.
     ice_state: sansrtc_ice::ConnectionState,
+    /// The state last reported in [`Event::IceState`] (W3C semantics, see `pump_ice`).
+    reported_ice_state: sansrtc_ice::ConnectionState,
     gathering_complete: bool,
     dtls: Option<Dtls>,
     dtls_role: Option<sansrtc_dtls::Role>,
@@ -165,6 +168,7 @@ impl Peer {
             remote: None,
             ice: None,
             ice_state: sansrtc_ice::ConnectionState::New,
+            reported_ice_state: sansrtc_ice::ConnectionState::New,
             gathering_complete: false,
             dtls: None,
             dtls_role: None,
@@ -915,7 +919,6 @@ impl Peer {
                 }
                 sansrtc_ice::Event::ConnectionState(s) => {
                     self.ice_state = s;
-                    self.push_event(Event::IceState(s));
                     failed |= s == sansrtc_ice::ConnectionState::Failed;
                 }
                 sansrtc_ice::Event::SelectedPairChanged(pair) => {
@@ -925,6 +928,20 @@ impl Peer {
                 // connection comes up through peer-reflexive ones (RFC 8445 §7.3.1.3).
                 _ => {}
             }
+        }
+        // W3C RTCIceTransportState: "connected" once a usable pair is found (our first valid
+        // pair, where DTLS starts), even while the agent still checks and nominates.
+        let reported = match self.ice_state {
+            sansrtc_ice::ConnectionState::Checking
+                if self.ice.as_ref().and_then(Agent::data_path).is_some() =>
+            {
+                sansrtc_ice::ConnectionState::Connected
+            }
+            s => s,
+        };
+        if reported != self.reported_ice_state {
+            self.reported_ice_state = reported;
+            self.push_event(Event::IceState(reported));
         }
         if failed && !self.is_terminal() {
             self.end(now, End::Failed(Error::IceFailed));

@@ -61,6 +61,19 @@ fn rfc8831_channel_created_before_the_offer_opens_on_both_sides() {
         .first(|e| *e == Event::ConnectionState(ConnectionState::Connected))
         .unwrap();
     assert!(dtls <= connected && connected <= open);
+    // W3C semantics: ICE is "connected" on the first valid pair, before DTLS, on both sides
+    // (nomination comes later).
+    for id in [w.a, w.b] {
+        let n = w.peek(id);
+        let ice = n
+            .first(|e| *e == Event::IceState(sansrtc_ice::ConnectionState::Connected))
+            .unwrap();
+        let dtls = n
+            .first(|e| matches!(e, Event::DtlsConnected { .. }))
+            .unwrap();
+        assert!(ice <= dtls, "ICE connected at {ice:?}, DTLS at {dtls:?}");
+    }
+    let a = w.a();
     let stats = a.peer.channel(chat).unwrap().stats;
     assert_eq!((stats.messages_sent, stats.bytes_sent), (1, 5));
     assert_eq!((stats.messages_received, stats.bytes_received), (1, 5));
