@@ -38,7 +38,7 @@
 //!
 //! # RFC sections
 //! RFC 3550 §5.1, §5.3.1, §6.1, §6.4–§6.7, Appendix A.1–A.3 and A.8; RFC 3551 §4.5.14;
-//! RFC 4585 §6.1, §6.2.1, §6.3.1; RFC 4588 §4, §8.3; RFC 5104 §4.3.1; RFC 5506 §3.4.2, §4.1;
+//! RFC 4585 §6.1, §6.2.1, §6.3.1; RFC 4588 §4, §6.3; RFC 5104 §4.3.1; RFC 5506 §3.4.2, §4.1;
 //! RFC 5761 §4; RFC 6184 §5.4–§5.8, §6.2, §6.3; RFC 6464 §3; RFC 7587 §4; RFC 7741 §4;
 //! RFC 8285 §4, §5; RFC 9628 §4; the AOM AV1 RTP payload format v1.0 §4, §5;
 //! draft-holmer-rmcat-transport-wide-cc-extensions-01 §2, §3.1; draft-alvestrand-rmcat-remb-03.

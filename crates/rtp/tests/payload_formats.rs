@@ -603,6 +603,31 @@ proptest! {
     }
 
     #[test]
+    fn rfc7741_4_2_descriptor_write_parse_roundtrip(
+        picture_id in 0u16..0x8000, non_reference: bool,
+        temporal in prop::option::of((0u8..4, any::<bool>(), any::<u8>())),
+        len in 1usize..3000, mtu in 10usize..1500,
+    ) {
+        let info = Vp8FrameInfo {
+            non_reference,
+            temporal: temporal.map(|(temporal_id, layer_sync, tl0_pic_idx)| Vp8Temporal { temporal_id, layer_sync, tl0_pic_idx }),
+        };
+        let frame = vec![0x31u8; len];
+        let mut p = Vp8Packetizer::new(picture_id);
+        let packets = collect(p.packetize_with(&frame, mtu, info).unwrap(), mtu);
+        for (i, (bytes, _)) in packets.iter().enumerate() {
+            let d = Vp8Descriptor::parse(bytes).unwrap();
+            prop_assert_eq!(d.is_frame_start(), i == 0);
+            prop_assert_eq!((d.picture_id, d.long_picture_id, d.non_reference), (Some(picture_id), true, non_reference));
+            prop_assert_eq!(d.temporal_id, temporal.map(|t| t.0));
+            prop_assert_eq!(d.tl0_pic_idx, temporal.map(|t| t.2));
+            prop_assert_eq!(d.layer_sync, temporal.is_some_and(|t| t.1));
+        }
+        prop_assert_eq!(p.next_picture_id(), (picture_id + 1) & 0x7fff);
+        prop_assert_eq!(depacketize(&Vp8Depacketizer, &packets), frame);
+    }
+
+    #[test]
     fn vp9_descriptor_write_parse_roundtrip(
         picture_id in 0u16..0x8000, tid in 0u8..8, sid in 0u8..8, u: bool, d: bool, tl0: u8,
         refs in prop::collection::vec(1u8..128, 1..=3), z: bool, flexible: bool,
