@@ -156,7 +156,9 @@ pub fn run(options: Options, mut progress: impl FnMut(Progress)) -> Result<Repor
             .transpose()?
             .ok_or_else(|| Error::Unexpected("no socket".into()))?;
         addresses.push(local);
-        let peer = Peer::new(Config::new([local], OsRng.next_u64()), &mut OsRng)?;
+        let mut config = Config::new([local], OsRng.next_u64());
+        config.receive_buffer = net::receive_window(&sockets, config.receive_buffer);
+        let peer = Peer::new(config, &mut OsRng)?;
         peers.push((peer, sockets));
     }
 

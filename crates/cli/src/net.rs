@@ -39,16 +39,48 @@ fn is_link_local(ip: IpAddr) -> bool {
     }
 }
 
-/// Binds one non-blocking UDP socket per address (port 0 = any free port) and returns each with
-/// the address it is bound to (what the peer's host candidate carries).
+/// Socket buffer sizes asked for (the kernel caps them at net.core.rmem_max / wmem_max).
+/// The default (about 200 KiB) holds fewer datagrams than one SCTP congestion window on
+/// loopback, and every datagram the kernel drops for want of buffer is a loss SCTP must recover.
+pub const SOCKET_BUFFER: usize = 4 * 1024 * 1024;
+
+/// Binds one non-blocking UDP socket per address (port 0 = any free port), with
+/// [`SOCKET_BUFFER`]-sized kernel buffers where the kernel allows.
 pub fn bind_all(addresses: &[SocketAddr]) -> io::Result<Vec<mio::net::UdpSocket>> {
-    addresses
+    addresses.iter().map(|&a| bind(a)).collect()
+}
+
+fn bind(address: SocketAddr) -> io::Result<mio::net::UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let context = |e: io::Error| io::Error::new(e.kind(), format!("binding UDP {address}: {e}"));
+    let socket = Socket::new(
+        Domain::for_address(address),
+        Type::DGRAM,
+        Some(Protocol::UDP),
+    )
+    .map_err(context)?;
+    if address.is_ipv6() {
+        // One family per socket: an IPv6 candidate must not also receive IPv4.
+        socket.set_only_v6(true).map_err(context)?;
+    }
+    // Best effort: a smaller buffer still works, only with more drops under load.
+    let _ = socket.set_recv_buffer_size(SOCKET_BUFFER);
+    let _ = socket.set_send_buffer_size(SOCKET_BUFFER);
+    socket.set_nonblocking(true).map_err(context)?;
+    socket.bind(&address.into()).map_err(context)?;
+    Ok(mio::net::UdpSocket::from_std(socket.into()))
+}
+
+/// The SCTP receive window to advertise: at most a quarter of the smallest kernel receive
+/// buffer the sockets got (Linux reports twice what it grants, and a 1200-byte datagram costs
+/// about twice its size in buffer accounting), so that a full window of datagrams sent in one
+/// burst fits in the socket instead of being dropped by the kernel. Never above `default`.
+pub fn receive_window(sockets: &[mio::net::UdpSocket], default: usize) -> usize {
+    sockets
         .iter()
-        .map(|&a| {
-            mio::net::UdpSocket::bind(a)
-                .map_err(|e| io::Error::new(e.kind(), format!("binding UDP {a}: {e}")))
-        })
-        .collect()
+        .filter_map(|s| socket2::SockRef::from(s).recv_buffer_size().ok())
+        .min()
+        .map_or(default, |kernel| (kernel / 4).clamp(64 * 1024, default))
 }
 
 /// `--bind` values: an IP (any port) or an IP and a port.

@@ -71,6 +71,7 @@ impl NetOptions {
             .map(mio::net::UdpSocket::local_addr)
             .collect::<io::Result<Vec<_>>>()?;
         let mut config = Config::new(addrs, OsRng.next_u64());
+        config.receive_buffer = net::receive_window(&sockets, config.receive_buffer);
         config.stun_servers.clone_from(&self.stun);
         config.turn_servers.clone_from(&self.turn);
         Ok((config, sockets))
