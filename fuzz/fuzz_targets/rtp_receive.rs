@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
 use sansrtc_rtp::nack::{NackConfig, NackGenerator};
-use sansrtc_rtp::rtcp::{Compound, RtcpPacket};
+use sansrtc_rtp::rtcp::{Compound, RtcpPacket, RtcpWriter, TransportCcRecorder};
 use sansrtc_rtp::rtx::{RetransmissionBuffer, RetransmissionConfig, Rtx, unwrap_rtx};
 use sansrtc_rtp::stats::{ReceiverStats, round_trip_time};
 use sansrtc_rtp::RtpPacket;
@@ -47,6 +47,8 @@ fuzz_target!(|data: &[u8]| {
         ..RetransmissionConfig::default()
     });
     let mut stored: HashMap<u16, Vec<u8>> = HashMap::new();
+    let mut twcc = TransportCcRecorder::new(256);
+    let mut feedback = [0u8; 300];
     let mut pairs = Vec::new();
     let mut out = Vec::new();
     let mut rest = data;
@@ -60,6 +62,7 @@ fuzz_target!(|data: &[u8]| {
                 continue;
             };
             stats.handle_packet(now, p.sequence_number(), p.timestamp());
+            twcc.record(now, p.sequence_number());
             nack.handle_packet(now, p.sequence_number());
             if history.insert(now, bytes).is_ok() {
                 stored.insert(p.sequence_number(), bytes.to_vec());
@@ -82,6 +85,17 @@ fuzz_target!(|data: &[u8]| {
         }
         if let Some(b) = stats.report_block(now) {
             assert!((-0x80_0000..0x80_0000).contains(&b.cumulative_lost));
+        }
+        // Transport-cc feedback fits its buffer and parses back.
+        let mut w = RtcpWriter::new(&mut feedback);
+        if twcc.write_feedback(&mut w, 1, 2).unwrap() {
+            let n = w.len();
+            match Compound::new(&feedback[..n]).next() {
+                Some(Ok(RtcpPacket::TransportCc(t))) => {
+                    assert_eq!(t.packets().count(), usize::from(t.status_count));
+                }
+                other => panic!("{other:?}"),
+            }
         }
         nack.poll_nack(now, &mut pairs, 8);
         assert!(pairs.len() <= 8);

@@ -17,7 +17,8 @@
 //! - Receiving: [`unwrap`] (sequence numbers and timestamps to `i64`), [`jitter`] (reorder
 //!   and reassemble frames, bounded, with a maximum wait for missing packets), [`stats`]
 //!   (RFC 3550 A.1/A.3/A.8 loss and jitter, report blocks, round-trip time), [`nack`] (which
-//!   packets to ask for again, and when).
+//!   packets to ask for again, and when), [`rtcp::TransportCcRecorder`] (transport-wide CC
+//!   feedback from arrival times).
 //! - Sending: [`rtx`] (a bounded history of sent packets that answers NACKs with RFC 4588 RTX
 //!   packets, and turns received RTX packets back into the originals), [`ntp`] (NTP time for
 //!   sender reports).

@@ -515,3 +515,136 @@ fn rfc4585_6_2_1_nack_pairs_pack_blp() {
     );
     let _ = sdes_item::CNAME;
 }
+
+mod transport_cc_recorder {
+    use super::*;
+    use sansrtc_rtp::rtcp::TransportCcRecorder;
+    use std::collections::BTreeMap;
+    use std::time::{Duration, Instant};
+
+    /// Writes feedback until there is none; returns (base sequence, reference time, statuses)
+    /// per feedback packet and checks the feedback counter.
+    fn drain(
+        r: &mut TransportCcRecorder,
+        buf_len: usize,
+    ) -> Vec<(u16, i32, Vec<(u16, PacketStatus)>)> {
+        let mut out = vec![];
+        let mut buf = vec![0u8; buf_len];
+        let mut count: Option<u8> = None;
+        loop {
+            let mut w = RtcpWriter::new(&mut buf);
+            if !r.write_feedback(&mut w, 1, 2).unwrap() {
+                break;
+            }
+            let n = w.len();
+            assert!(n <= buf_len);
+            let p = parse_all(&buf[..n]);
+            let RtcpPacket::TransportCc(t) = p[0] else {
+                panic!()
+            };
+            if let Some(c) = count {
+                assert_eq!(t.feedback_count, c.wrapping_add(1));
+            }
+            count = Some(t.feedback_count);
+            out.push((t.base_sequence, t.reference_time, t.packets().collect()));
+        }
+        out
+    }
+
+    /// Rebuilds arrival times (250 µs ticks) from the feedback: reference time, then chained
+    /// deltas (draft-holmer-…-01 §3.1.5).
+    fn arrivals(feedback: &[(u16, i32, Vec<(u16, PacketStatus)>)]) -> BTreeMap<u16, i64> {
+        let mut got = BTreeMap::new();
+        for (_, reference, statuses) in feedback {
+            let mut t = i64::from(*reference) * 256;
+            for (seq, s) in statuses {
+                if let PacketStatus::Received { delta } = s {
+                    t += i64::from(*delta);
+                    assert!(got.insert(*seq, t).is_none(), "{seq} reported twice");
+                }
+            }
+        }
+        got
+    }
+
+    #[test]
+    fn transport_cc_draft01_3_1_feedback_reports_arrivals_exactly() {
+        let t0 = Instant::now();
+        let mut r = TransportCcRecorder::new(1000);
+        // 65534, 65535, 0 (wrap), 2 (1 lost), 3 arriving before 2 (reordering).
+        let plan = [
+            (65534u16, 0u64),
+            (65535, 1000),
+            (0, 2500),
+            (3, 4000),
+            (2, 4250),
+        ];
+        for (seq, us) in plan {
+            r.record(t0 + Duration::from_micros(us), seq);
+        }
+        let fb = drain(&mut r, 1200);
+        assert_eq!(fb.len(), 1);
+        assert_eq!(fb[0].0, 65534);
+        let statuses: Vec<_> = fb[0].2.iter().map(|(s, _)| *s).collect();
+        assert_eq!(statuses, [65534, 65535, 0, 1, 2, 3]);
+        assert_eq!(fb[0].2[3].1, PacketStatus::NotReceived);
+        // 3 arrived before 2: a negative delta (two-byte symbol).
+        assert_eq!(fb[0].2[5].1, PacketStatus::Received { delta: -1 });
+        let got = arrivals(&fb);
+        let want: BTreeMap<u16, i64> = plan.iter().map(|&(s, us)| (s, (us / 250) as i64)).collect();
+        assert_eq!(got, want);
+        // Nothing new: no feedback. A late packet already reported is not reported again.
+        r.record(t0 + Duration::from_millis(10), 1);
+        assert!(drain(&mut r, 1200).is_empty());
+        // 4 and 5 never came: the next report starts with them, as not received.
+        r.record(t0 + Duration::from_millis(20), 6);
+        let fb = drain(&mut r, 1200);
+        let statuses: Vec<_> = fb[0]
+            .2
+            .iter()
+            .map(|(s, st)| (*s, *st == PacketStatus::NotReceived))
+            .collect();
+        assert_eq!(statuses, [(4, true), (5, true), (6, false)]);
+    }
+
+    #[test]
+    fn transport_cc_draft01_3_1_5_deltas_beyond_8_seconds_start_a_new_feedback() {
+        let t0 = Instant::now();
+        let mut r = TransportCcRecorder::new(1000);
+        r.record(t0, 1);
+        r.record(t0 + Duration::from_secs(10), 2);
+        let fb = drain(&mut r, 1200);
+        assert_eq!(fb.len(), 2);
+        assert_eq!((fb[0].0, fb[1].0), (1, 2));
+        assert_eq!(arrivals(&fb)[&2], 40_000);
+    }
+
+    proptest! {
+        #[test]
+        fn transport_cc_recorder_reports_each_arrival_once_within_the_buffer(
+            start: u16,
+            steps in prop::collection::vec((1u16..4, 0u64..40_000), 1..600),
+            buf_len in 60usize..1500,
+        ) {
+            let t0 = Instant::now();
+            let mut r = TransportCcRecorder::new(5000);
+            let mut seq = start;
+            let mut now = 0u64;
+            let first = steps[0].1;
+            let mut want = BTreeMap::new();
+            let mut got = BTreeMap::new();
+            for (i, (gap, dt)) in steps.iter().enumerate() {
+                seq = seq.wrapping_add(*gap);
+                now += dt;
+                r.record(t0 + Duration::from_micros(now), seq);
+                // Times count from the first arrival, in 250 µs ticks.
+                want.insert(seq, ((now - first) / 250) as i64);
+                if i % 50 == 49 {
+                    got.extend(arrivals(&drain(&mut r, buf_len)));
+                }
+            }
+            got.extend(arrivals(&drain(&mut r, buf_len)));
+            prop_assert_eq!(got, want);
+        }
+    }
+}

@@ -12,9 +12,11 @@
 //! [`check_compound`] applies RFC 3550 A.2's validity checks (relaxed per RFC 5506).
 
 mod twcc;
+mod twcc_recorder;
 mod writer;
 
 pub use twcc::{PacketStatus, TransportCc, TransportCcPackets};
+pub use twcc_recorder::TransportCcRecorder;
 pub use writer::RtcpWriter;
 
 use crate::wire::{u8_at, u16_at, u32_at, u64_at};

@@ -50,6 +50,11 @@ impl<'b> RtcpWriter<'b> {
         self.len == 0
     }
 
+    /// Bytes of the buffer still free.
+    pub fn remaining(&self) -> usize {
+        self.buf.len() - self.len
+    }
+
     /// The compound packet written so far.
     pub fn as_bytes(&self) -> &[u8] {
         self.buf.get(..self.len).unwrap_or_default()
