@@ -522,12 +522,11 @@ mod transport_cc_recorder {
     use std::collections::BTreeMap;
     use std::time::{Duration, Instant};
 
-    /// Writes feedback until there is none; returns (base sequence, reference time, statuses)
-    /// per feedback packet and checks the feedback counter.
-    fn drain(
-        r: &mut TransportCcRecorder,
-        buf_len: usize,
-    ) -> Vec<(u16, i32, Vec<(u16, PacketStatus)>)> {
+    /// One feedback packet: base sequence, reference time, statuses.
+    type Feedback = (u16, i32, Vec<(u16, PacketStatus)>);
+
+    /// Writes feedback until there is none and checks the feedback counter.
+    fn drain(r: &mut TransportCcRecorder, buf_len: usize) -> Vec<Feedback> {
         let mut out = vec![];
         let mut buf = vec![0u8; buf_len];
         let mut count: Option<u8> = None;
@@ -553,7 +552,7 @@ mod transport_cc_recorder {
 
     /// Rebuilds arrival times (250 µs ticks) from the feedback: reference time, then chained
     /// deltas (draft-holmer-…-01 §3.1.5).
-    fn arrivals(feedback: &[(u16, i32, Vec<(u16, PacketStatus)>)]) -> BTreeMap<u16, i64> {
+    fn arrivals(feedback: &[Feedback]) -> BTreeMap<u16, i64> {
         let mut got = BTreeMap::new();
         for (_, reference, statuses) in feedback {
             let mut t = i64::from(*reference) * 256;
