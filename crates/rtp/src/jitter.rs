@@ -62,6 +62,9 @@ use crate::{Error, Result};
 const RETAINED_SLOT_CAPACITY: usize = 2048;
 
 /// Limits of a [`JitterBuffer`].
+///
+/// Memory: `max_packets` slots, each keeping its buffer (up to 2 KiB) for reuse, plus at most
+/// `max_bytes` of payload held at a time; larger packets are freed when they leave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JitterConfig {
     /// Packets held (the sequence-number window). Older packets are given up to make room.
