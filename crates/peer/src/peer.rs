@@ -310,8 +310,8 @@ impl Peer {
                 "remote candidates need the remote description first",
             ));
         }
-        if let Some(mid) = mid
-            && self.transport_mid() != Some(mid)
+        if let (Some(mid), Some(transport)) = (mid, self.transport_mid())
+            && mid != transport
         {
             return Ok(());
         }

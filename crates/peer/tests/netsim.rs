@@ -551,3 +551,34 @@ fn rfc8656_relayed_candidates_only_carry_the_data_channel() {
     let pair = w.a().peer.ice().unwrap().selected_pair().unwrap().clone();
     assert!(pair.relay.is_some(), "{pair:?}");
 }
+
+#[test]
+fn rfc7675_consent_loss_disconnects_recovers_and_then_fails() {
+    let (mut w, chat) = connected(Options::default());
+    let a = w.a;
+    let good = w.opts.link.clone();
+    let cut = LinkConfig {
+        loss: 1.0,
+        ..good.clone()
+    };
+    // 15 s without consent responses: Disconnected (after 10 s), not yet Failed (30 s).
+    w.net.set_link(a, cut.clone());
+    assert!(w.run_until(secs(15), |w| w.peek(w.a).peer.state()
+        == ConnectionState::Disconnected));
+    w.run_for(secs(3));
+    assert_eq!(w.a().peer.state(), ConnectionState::Disconnected);
+    // Back: consent answers again and the connection is Connected, the channel still works.
+    w.net.set_link(a, good);
+    assert!(w.run_until(secs(10), |w| w.both_connected()));
+    let now = w.now();
+    w.a().peer.send_text(now, chat, "back").unwrap();
+    assert!(w.run_until(secs(10), |w| {
+        w.peek(w.a).received.iter().any(|(_, _, d)| d == b"back")
+    }));
+    // Cut for good: consent expires (30 s) and the connection fails with IceFailed.
+    w.net.set_link(a, cut);
+    assert!(w.run_until(secs(45), |w| w.peek(w.a).peer.state()
+        == ConnectionState::Failed));
+    assert_eq!(w.a().peer.failure(), Some(&Error::IceFailed));
+    assert!(w.a().closed().contains(&chat));
+}
