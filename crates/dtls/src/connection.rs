@@ -394,8 +394,11 @@ impl Dtls {
 
     /// Moves the next received application data record into `buf` (swapping allocations, no
     /// copy) and returns its length. Nothing is released before [`Event::Connected`].
+    ///
+    /// Records that arrived before the peer's close_notify or a fatal alert are still released
+    /// after it (they were authenticated; RFC 5246 §7.2.1: data before close_notify counts).
     pub fn poll_application_data(&mut self, buf: &mut Vec<u8>) -> Option<usize> {
-        if !self.is_connected() {
+        if !self.cx.announced {
             return None;
         }
         let mut next = self.cx.received.queue.pop_front()?;
