@@ -949,29 +949,28 @@ impl Peer {
     }
 
     fn pump_dtls(&mut self, now: Instant) {
+        let mut ended = None;
         while let Some(event) = self.dtls.as_mut().and_then(Dtls::poll_event) {
             match event {
                 sansrtc_dtls::Event::Connected { srtp_profile, .. } => {
                     self.on_dtls_connected(now, srtp_profile);
                 }
-                sansrtc_dtls::Event::Closed => {
-                    self.end(now, End::Remote);
-                    return;
-                }
-                sansrtc_dtls::Event::Error(e) => {
-                    self.end(now, End::Failed(Error::Dtls(e)));
-                    return;
-                }
+                sansrtc_dtls::Event::Closed => ended = Some(End::Remote),
+                sansrtc_dtls::Event::Error(e) => ended = Some(End::Failed(Error::Dtls(e))),
                 _ => {}
             }
         }
-        // Decrypted records: one SCTP packet each (RFC 8261 §5).
+        // Decrypted records: one SCTP packet each (RFC 8261 §5). Records that came before a
+        // close_notify are still delivered.
         if let (Some(dtls), Some(sctp)) = (self.dtls.as_mut(), self.sctp.as_mut()) {
             while let Some(n) = dtls.poll_application_data(&mut self.rx_buf) {
                 if let Some(packet) = self.rx_buf.get(..n) {
                     sctp.handle_datagram(now, packet);
                 }
             }
+        }
+        if let Some(how) = ended {
+            self.end(now, how);
         }
     }
 
@@ -1175,12 +1174,19 @@ impl Peer {
             // Drain the agent's last state events.
             while ice.poll_event().is_some() {}
         }
+        // What SCTP still holds for the application (messages that arrived before the end,
+        // closes) is handed over before the remaining channels close.
+        while let Some(event) = self.sctp.as_mut().and_then(DataChannels::poll_event) {
+            if let Some(e) = self.channel_event(event) {
+                self.events.push_back(e);
+            }
+        }
+        self.sctp = None;
         let ids: Vec<ChannelId> = self.channels.ids().collect();
         for id in ids {
             self.channels.remove(id);
             self.push_event(Event::ChannelClosed(id));
         }
-        self.sctp = None;
         match how {
             End::Failed(e) => {
                 self.push_event(Event::Failed(e.clone()));

@@ -201,3 +201,79 @@ fn events_are_bounded_when_nobody_polls() {
     assert!(n <= 8, "{n} events kept");
     assert!(a.stats().events_dropped > 0);
 }
+
+/// Two peers back to back in memory, connected, with a channel open on both sides.
+fn memory_pair() -> (Peer, Peer, sansrtc_peer::ChannelId, Instant) {
+    let mut rng = ChaCha20Rng::seed_from_u64(11);
+    let mut a = Peer::new(Config::new([sa(A_ADDR)], 1), &mut rng).unwrap();
+    let mut b = Peer::new(Config::new([sa(B_ADDR)], 2), &mut rng).unwrap();
+    let now = Instant::now();
+    let ch = a.create_channel(now, ChannelConfig::new("c")).unwrap();
+    let offer = a.create_offer(now).unwrap().to_string();
+    let answer = b.accept_offer(now, &offer).unwrap().to_string();
+    a.accept_answer(now, &answer).unwrap();
+    let mut buf = Vec::new();
+    let (mut a_open, mut b_open) = (false, false);
+    for _ in 0..100 {
+        while let Some(t) = a.poll_transmit(now, &mut buf) {
+            b.handle_datagram(now, t.destination, t.source, &buf[..t.len]);
+        }
+        while let Some(t) = b.poll_transmit(now, &mut buf) {
+            a.handle_datagram(now, t.destination, t.source, &buf[..t.len]);
+        }
+        while let Some(e) = a.poll_event() {
+            a_open |= e == Event::ChannelOpen(ch);
+        }
+        while let Some(e) = b.poll_event() {
+            b_open |= matches!(e, Event::ChannelOpen(_));
+        }
+        if a_open && b_open {
+            return (a, b, ch, now);
+        }
+    }
+    panic!("not connected");
+}
+
+#[test]
+fn rfc5246_7_2_1_messages_before_the_peers_close_are_delivered() {
+    let (mut a, mut b, ch, now) = memory_pair();
+    for i in 0..3u8 {
+        a.send_binary(now, ch, &[i; 100]).unwrap();
+    }
+    // A's messages and then its ABORT and close_notify all reach B before B's application
+    // polls once.
+    let mut buf = Vec::new();
+    let mut wire = Vec::new();
+    while let Some(t) = a.poll_transmit(now, &mut buf) {
+        wire.push((t, buf.clone()));
+    }
+    a.close(now);
+    while let Some(t) = a.poll_transmit(now, &mut buf) {
+        wire.push((t, buf.clone()));
+    }
+    for (t, d) in &wire {
+        b.handle_datagram(now, t.destination, t.source, d);
+    }
+    let events: Vec<Event> = std::iter::from_fn(|| b.poll_event()).collect();
+    let messages: Vec<&Vec<u8>> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ChannelMessage { data, .. } => Some(data),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        messages,
+        [&vec![0u8; 100], &vec![1u8; 100], &vec![2u8; 100]]
+    );
+    let closed_at = events
+        .iter()
+        .position(|e| matches!(e, Event::ChannelClosed(_)))
+        .unwrap();
+    let last_message = events
+        .iter()
+        .rposition(|e| matches!(e, Event::ChannelMessage { .. }))
+        .unwrap();
+    assert!(last_message < closed_at);
+    assert_eq!(b.state(), ConnectionState::Closed);
+}
