@@ -31,7 +31,9 @@ fuzz_target!(|data: &[u8]| {
         let _ = d.parse(payload, *marker);
     }
     let mut frame = vec![];
-    if d.depacketize(records.iter().map(|(_, p)| *p), &mut frame).is_err() {
+    if d.depacketize(records.iter().map(|(_, p)| *p), &mut frame)
+        .is_err()
+    {
         return;
     }
     let mtu = 64 + usize::from(data.first().copied().unwrap_or(0)) * 4;
@@ -48,6 +50,7 @@ fuzz_target!(|data: &[u8]| {
         packets.push(buf[..p.len].to_vec());
     }
     let mut back = vec![];
-    d.depacketize(packets.iter().map(Vec::as_slice), &mut back).unwrap();
+    d.depacketize(packets.iter().map(Vec::as_slice), &mut back)
+        .unwrap();
     assert_eq!(back, frame);
 });

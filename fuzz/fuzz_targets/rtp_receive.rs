@@ -19,11 +19,11 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
+use sansrtc_rtp::RtpPacket;
 use sansrtc_rtp::nack::{NackConfig, NackGenerator};
 use sansrtc_rtp::rtcp::{Compound, RtcpPacket, RtcpWriter, TransportCcRecorder};
 use sansrtc_rtp::rtx::{RetransmissionBuffer, RetransmissionConfig, Rtx, unwrap_rtx};
 use sansrtc_rtp::stats::{ReceiverStats, round_trip_time};
-use sansrtc_rtp::RtpPacket;
 
 fn t0() -> Instant {
     static T0: OnceLock<Instant> = OnceLock::new();

@@ -25,9 +25,12 @@ fuzz_target!(|data: &[u8]| {
             RtcpPacket::SenderReport(sr) => {
                 let blocks: Vec<_> = sr.report_blocks().collect();
                 let _ = sr.profile_extension();
-                w.sender_report(sr.ssrc(), &sr.sender_info(), &blocks).unwrap();
+                w.sender_report(sr.ssrc(), &sr.sender_info(), &blocks)
+                    .unwrap();
                 let again = Compound::new(w.as_bytes()).next().unwrap().unwrap();
-                let RtcpPacket::SenderReport(a) = again else { panic!() };
+                let RtcpPacket::SenderReport(a) = again else {
+                    panic!()
+                };
                 assert_eq!(a.sender_info(), sr.sender_info());
                 assert!(a.report_blocks().eq(sr.report_blocks()));
             }
@@ -35,19 +38,25 @@ fuzz_target!(|data: &[u8]| {
                 let blocks: Vec<_> = rr.report_blocks().collect();
                 w.receiver_report(rr.ssrc(), &blocks).unwrap();
                 let again = Compound::new(w.as_bytes()).next().unwrap().unwrap();
-                let RtcpPacket::ReceiverReport(a) = again else { panic!() };
+                let RtcpPacket::ReceiverReport(a) = again else {
+                    panic!()
+                };
                 assert!(a.report_blocks().eq(rr.report_blocks()));
             }
             RtcpPacket::SourceDescription(sdes) => {
-                let chunks: Vec<(u32, Vec<SdesItem<'_>>)> =
-                    sdes.chunks().map(|c| (c.ssrc, c.items().collect())).collect();
+                let chunks: Vec<(u32, Vec<SdesItem<'_>>)> = sdes
+                    .chunks()
+                    .map(|c| (c.ssrc, c.items().collect()))
+                    .collect();
                 let _ = sdes.chunks().map(|c| c.cname()).count();
                 let refs: Vec<(u32, &[SdesItem<'_>])> =
                     chunks.iter().map(|(s, i)| (*s, &i[..])).collect();
                 // Item type 0 cannot be written (it is the terminator); others round-trip.
                 if w.sdes(&refs).is_ok() {
                     let again = Compound::new(w.as_bytes()).next().unwrap().unwrap();
-                    let RtcpPacket::SourceDescription(a) = again else { panic!() };
+                    let RtcpPacket::SourceDescription(a) = again else {
+                        panic!()
+                    };
                     let got: Vec<(u32, Vec<SdesItem<'_>>)> =
                         a.chunks().map(|c| (c.ssrc, c.items().collect())).collect();
                     assert_eq!(got, chunks);
@@ -93,11 +102,17 @@ fuzz_target!(|data: &[u8]| {
                 )
                 .unwrap();
                 let again = Compound::new(w.as_bytes()).next().unwrap().unwrap();
-                let RtcpPacket::TransportCc(a) = again else { panic!() };
+                let RtcpPacket::TransportCc(a) = again else {
+                    panic!()
+                };
                 assert!(a.packets().eq(t.packets()));
             }
-            RtcpPacket::Unknown { packet_type, count, body } => {
-                if body.len() % 4 == 0 {
+            RtcpPacket::Unknown {
+                packet_type,
+                count,
+                body,
+            } => {
+                if body.len().is_multiple_of(4) {
                     w.raw(count, packet_type, body).unwrap();
                 }
             }
