@@ -68,6 +68,10 @@ pub enum Event {
     /// description now carries every candidate and `a=end-of-candidates`, for non-trickle
     /// signalling.
     GatheringComplete,
+    /// A remote candidate has this mDNS `.local` name (browsers hide host addresses so).
+    /// Resolve it and call [`Peer::mdns_resolved`](crate::Peer::mdns_resolved), or ignore it:
+    /// the connection comes up through peer-reflexive candidates anyway.
+    ResolveMdns(String),
     /// The ICE connection state changed, with `RTCIceConnectionState` semantics: `Connected`
     /// as soon as a usable (valid) candidate pair is found, which is when DTLS starts, even
     /// while the agent still checks other pairs and nominates one (`Completed` follows).

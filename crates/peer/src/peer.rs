@@ -335,6 +335,18 @@ impl Peer {
         self.add_remote_candidate(now, "", None)
     }
 
+    /// The answer to [`Event::ResolveMdns`]: the remote candidates with this `.local` name get
+    /// `ip`, or are dropped with `None`.
+    pub fn mdns_resolved(&mut self, now: Instant, name: &str, ip: Option<std::net::IpAddr>) {
+        if self.is_terminal() {
+            return;
+        }
+        if let Some(ice) = self.ice.as_mut() {
+            ice.mdns_resolved(now, name, ip);
+        }
+        self.drive(now);
+    }
+
     /// Adds a host candidate: a local address a socket of the caller is bound to.
     pub fn add_local_candidate(&mut self, now: Instant, address: SocketAddr) -> Result<(), Error> {
         self.check_open()?;
@@ -924,8 +936,11 @@ impl Peer {
                 sansrtc_ice::Event::SelectedPairChanged(pair) => {
                     self.push_event(Event::SelectedPairChanged(pair));
                 }
-                // mDNS names cannot be resolved here: such candidates stay unused and the
-                // connection comes up through peer-reflexive ones (RFC 8445 §7.3.1.3).
+                // The driver may resolve it (or not: the connection then comes up through
+                // peer-reflexive candidates, RFC 8445 §7.3.1.3).
+                sansrtc_ice::Event::ResolveMdns(name) => {
+                    self.push_event(Event::ResolveMdns(name));
+                }
                 _ => {}
             }
         }

@@ -348,3 +348,40 @@ fn malformed_and_unusable_offers_are_errors() {
             .unwrap_or_else(|e| panic!("{what}: then the good offer failed: {e}"));
     }
 }
+
+#[test]
+fn rfc8445_6_1_1_roles_offerer_controls_unless_the_peer_is_lite() {
+    use sansrtc_ice::Role;
+    let mut offerer = peer(20);
+    offerer.create_offer(Instant::now()).unwrap();
+    assert_eq!(offerer.ice().unwrap().role(), Role::Controlling);
+    let text = sample("chromium_offer_dc_netns.sdp");
+    let mut answerer = peer(21);
+    answerer.accept_offer(Instant::now(), &text).unwrap();
+    assert_eq!(answerer.ice().unwrap().role(), Role::Controlled);
+    // RFC 8445 §6.1.1: a full agent answering a lite offerer takes control.
+    let lite = text.replace("a=group:BUNDLE 0", "a=ice-lite\r\na=group:BUNDLE 0");
+    let mut answerer = peer(22);
+    answerer.accept_offer(Instant::now(), &lite).unwrap();
+    assert_eq!(answerer.ice().unwrap().role(), Role::Controlling);
+}
+
+#[test]
+fn mdns_candidates_are_reported_for_resolution() {
+    let mut p = peer(23);
+    let now = Instant::now();
+    p.accept_offer(now, &sample("chromium_offer_dc_mdns.sdp"))
+        .unwrap();
+    let names: Vec<String> = std::iter::from_fn(|| p.poll_event())
+        .filter_map(|e| match e {
+            Event::ResolveMdns(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.iter().all(|n| n.ends_with(".local")));
+    let before = p.ice().unwrap().remote_candidates().len();
+    p.mdns_resolved(now, &names[0], Some("10.99.0.1".parse().unwrap()));
+    p.mdns_resolved(now, &names[1], None);
+    assert_eq!(p.ice().unwrap().remote_candidates().len(), before + 1);
+}
