@@ -58,6 +58,9 @@ pub enum Error {
     /// SCTP refused the call (send buffer full, no free stream, ...).
     #[error("SCTP: {0}")]
     Sctp(#[from] sansrtc_sctp::Error),
+    /// The caller's random generator failed.
+    #[error("the random generator failed")]
+    Random,
     /// Generating our certificate or setting up DTLS failed.
     #[error("DTLS setup: {0}")]
     DtlsSetup(sansrtc_dtls::Error),

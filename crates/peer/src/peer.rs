@@ -134,11 +134,7 @@ impl Peer {
     /// ICE credentials, DTLS randoms and keys, the SCTP cookie secret): pass `OsRng` in
     /// production and a seeded `ChaCha20Rng` in tests.
     pub fn new<R: RngCore + CryptoRng>(config: Config, rng: &mut R) -> Result<Self, Error> {
-        let mut rng = ChaCha20Rng::from_rng(rng).map_err(|_| {
-            Error::DtlsSetup(sansrtc_dtls::Error::BadCertificate(
-                "random generator failed",
-            ))
-        })?;
+        let mut rng = ChaCha20Rng::from_rng(rng).map_err(|_| Error::Random)?;
         let certificate = match &config.certificate {
             Some(c) => Arc::clone(c),
             None => Arc::new(
@@ -237,16 +233,19 @@ impl Peer {
         }
         let sdp = SessionDescription::parse(offer)?;
         let remote = jsep::read_offer(&sdp)?;
-        self.local_setup = match (remote.transport.setup, self.config.answer_setup) {
+        let local_setup = match (remote.transport.setup, self.config.answer_setup) {
             (Setup::ActPass, AnswerSetup::Active) | (Setup::Passive, _) => Setup::Active,
             (Setup::ActPass, AnswerSetup::Passive) | (Setup::Active, _) => Setup::Passive,
             (Setup::HoldConn, _) => return Err(Error::InvalidDescription("a=setup:holdconn")),
         };
+        let dtls = self.new_dtls(local_setup, &remote.transport)?;
+        // Nothing failed: from here on the offer is applied.
+        self.local_setup = local_setup;
         self.sections = remote.sections;
         self.data_index = remote.data_index;
         self.start_ice(now, sansrtc_ice::Role::Controlled);
         self.signaling = Signaling::Stable;
-        self.apply_remote(now, remote.transport)?;
+        self.apply_remote(now, remote.transport, dtls);
         self.drive(now);
         self.local_description()
             .ok_or(Error::SignalingState("no local description"))
@@ -263,8 +262,9 @@ impl Peer {
         }
         let sdp = SessionDescription::parse(answer)?;
         let transport = jsep::read_answer(&sdp, &self.sections)?;
+        let dtls = self.new_dtls(self.local_setup, &transport)?;
         self.signaling = Signaling::Stable;
-        self.apply_remote(now, transport)?;
+        self.apply_remote(now, transport, dtls);
         self.drive(now);
         Ok(())
     }
@@ -806,10 +806,10 @@ impl Peer {
         self.ice = Some(Agent::new(now, config, &mut self.rng));
     }
 
-    /// Installs the remote transport: ICE credentials and candidates, then DTLS in the role
-    /// the two `a=setup`s give (RFC 5763 §5), with the remote fingerprints.
-    fn apply_remote(&mut self, now: Instant, remote: RemoteTransport) -> Result<(), Error> {
-        let role = match self.local_setup {
+    /// The DTLS endpoint in the role the two `a=setup`s give (RFC 5763 §5: `active` is the
+    /// client), checking the remote fingerprints.
+    fn new_dtls(&mut self, local_setup: Setup, remote: &RemoteTransport) -> Result<Dtls, Error> {
+        let role = match local_setup {
             Setup::Active => sansrtc_dtls::Role::Client,
             Setup::Passive => sansrtc_dtls::Role::Server,
             // We offered actpass: the answer decides.
@@ -818,20 +818,22 @@ impl Peer {
                 _ => sansrtc_dtls::Role::Client,
             },
         };
-        let mut dtls_config =
+        let mut config =
             sansrtc_dtls::Config::with_provider(self.config.crypto, Arc::clone(&self.certificate));
-        dtls_config.mtu = self.config.mtu;
-        dtls_config.initial_retransmit = self.config.dtls_initial_retransmit;
-        let dtls_rng = ChaCha20Rng::from_rng(&mut self.rng).map_err(|_| {
-            Error::DtlsSetup(sansrtc_dtls::Error::BadCertificate(
-                "random generator failed",
-            ))
-        })?;
+        config.mtu = self.config.mtu;
+        config.initial_retransmit = self.config.dtls_initial_retransmit;
+        let rng = ChaCha20Rng::from_rng(&mut self.rng).map_err(|_| Error::Random)?;
         let mut dtls =
-            Dtls::new(role, Arc::new(dtls_config), Box::new(dtls_rng)).map_err(Error::DtlsSetup)?;
+            Dtls::new(role, Arc::new(config), Box::new(rng)).map_err(Error::DtlsSetup)?;
         dtls.set_remote_fingerprints(remote.fingerprints.clone());
+        Ok(dtls)
+    }
+
+    /// Installs the remote transport: DTLS, then the ICE credentials and candidates, then the
+    /// DTLS datagrams that came before.
+    fn apply_remote(&mut self, now: Instant, remote: RemoteTransport, dtls: Dtls) {
+        self.dtls_role = Some(dtls.role());
         self.dtls = Some(dtls);
-        self.dtls_role = Some(role);
 
         if let Some(ice) = self.ice.as_mut() {
             ice.set_remote_credentials(now, &remote.ufrag, &remote.pwd);
@@ -852,7 +854,6 @@ impl Peer {
         while let Some((from, datagram)) = self.early.pop_front() {
             self.handle_dtls(now, from, &datagram);
         }
-        Ok(())
     }
 
     fn handle_dtls(&mut self, now: Instant, from: SocketAddr, datagram: &[u8]) {
