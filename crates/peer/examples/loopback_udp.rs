@@ -25,8 +25,9 @@ struct End {
     received: u64,
 }
 
-fn send(e: &mut End, buf: &mut Vec<u8>, max: usize) {
+fn send(e: &mut End, buf: &mut Vec<u8>, max: usize) -> usize {
     let now = Instant::now();
+    let mut n = 0;
     for _ in 0..max {
         let Some(t) = e.peer.poll_transmit(now, buf) else {
             break;
@@ -34,20 +35,25 @@ fn send(e: &mut End, buf: &mut Vec<u8>, max: usize) {
         // Loopback: a full socket buffer drops at the receiver, not here.
         let _ = e.socket.send_to(&buf[..t.len], t.destination);
         e.sent += 1;
+        n += 1;
     }
+    n
 }
 
-fn receive(e: &mut End, rx: &mut [u8]) {
+fn receive(e: &mut End, rx: &mut [u8]) -> usize {
     let local = e.socket.local_addr().unwrap();
+    let mut count = 0;
     while let Ok((n, from)) = e.socket.recv_from(rx) {
         e.peer
             .handle_datagram(Instant::now(), local, from, &rx[..n]);
         e.received += 1;
+        count += 1;
     }
     let now = Instant::now();
     if e.peer.poll_timeout().is_some_and(|t| t <= now) {
         e.peer.handle_timeout(now);
     }
+    count
 }
 
 fn main() {
@@ -108,16 +114,28 @@ fn main() {
     let msg = Bytes::from(vec![0x5au8; 16 * 1024]);
     let t0 = Instant::now();
     let (mut sent, mut got) = (0, 0);
+    let mut idle = Duration::ZERO;
+    let mut idle_since: Option<Instant> = None;
     while got < total {
         let now = Instant::now();
         while sent < total && a.peer.buffered_amount(ch) < 1024 * 1024 {
             a.peer.send(now, ch, true, msg.clone()).unwrap();
             sent += msg.len();
         }
-        send(&mut a, &mut buf, burst);
-        send(&mut b, &mut buf, burst);
-        receive(&mut b, &mut rx);
-        receive(&mut a, &mut rx);
+        let moved = send(&mut a, &mut buf, burst)
+            + send(&mut b, &mut buf, burst)
+            + receive(&mut b, &mut rx)
+            + receive(&mut a, &mut rx);
+        // Time in which an event loop would have slept: nothing to send or read.
+        match (moved, idle_since) {
+            (0, None) => idle_since = Some(now),
+            (0, Some(_)) => {}
+            (_, Some(at)) => {
+                idle += now - at;
+                idle_since = None;
+            }
+            (_, None) => {}
+        }
         while a.peer.poll_event().is_some() {}
         while let Some(e) = b.peer.poll_event() {
             if let Event::ChannelMessage { data, .. } = e {
@@ -134,5 +152,6 @@ fn main() {
         b.received,
         a.sent - b.received
     );
+    println!("idle (nothing to send or read): {idle:.2?}");
     println!("a sctp {:?}", a.peer.stats().sctp);
 }
