@@ -4,7 +4,12 @@
 //! know). Any panic is a bug.
 
 #![no_main]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use libfuzzer_sys::fuzz_target;
 use sansrtc_dtls::handshake::{Fragment, Message};

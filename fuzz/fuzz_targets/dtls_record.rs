@@ -2,7 +2,12 @@
 //! anti-replay window (§4.1.2.6) over the sequence numbers. Any panic is a bug.
 
 #![no_main]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use libfuzzer_sys::fuzz_target;
 use sansrtc_dtls::record::{Record, Records, ReplayWindow};

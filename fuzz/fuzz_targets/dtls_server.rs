@@ -9,7 +9,12 @@
 //! handshake and reach the connected state.
 
 #![no_main]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -30,14 +35,22 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let p = sansrtc_crypto::default_provider();
         let cert = |seed| {
-            Arc::new(Certificate::generate(&p, &mut ChaCha20Rng::seed_from_u64(seed), "fuzz").unwrap())
+            Arc::new(
+                Certificate::generate(&p, &mut ChaCha20Rng::seed_from_u64(seed), "fuzz").unwrap(),
+            )
         };
-        Fixture { server: cert(1), client: cert(3), start: Instant::now() }
+        Fixture {
+            server: cert(1),
+            client: cert(3),
+            start: Instant::now(),
+        }
     })
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&options, mut rest)) = data.split_first() else { return };
+    let Some((&options, mut rest)) = data.split_first() else {
+        return;
+    };
     let f = fixture();
     let mut config = Config::new(f.server.clone());
     config.cookie_exchange = options & 1 != 0;
@@ -45,8 +58,12 @@ fuzz_target!(|data: &[u8]| {
         config.mtu = 576;
     }
     let limit = 10 * config.max_handshake_message_len + config.max_received_application_data;
-    let mut server =
-        Dtls::new(Role::Server, Arc::new(config), Box::new(ChaCha20Rng::seed_from_u64(2))).unwrap();
+    let mut server = Dtls::new(
+        Role::Server,
+        Arc::new(config),
+        Box::new(ChaCha20Rng::seed_from_u64(2)),
+    )
+    .unwrap();
     if options & 2 != 0 {
         server.set_remote_fingerprints(vec![f.client.fingerprint().clone()]);
     }
@@ -69,11 +86,17 @@ fuzz_target!(|data: &[u8]| {
         }
         while server.poll_event().is_some() {}
         while server.poll_application_data(&mut buf).is_some() {}
-        assert!(server.buffered_bytes() <= limit, "{} > {limit}", server.buffered_bytes());
+        assert!(
+            server.buffered_bytes() <= limit,
+            "{} > {limit}",
+            server.buffered_bytes()
+        );
         if server.is_connected() {
             let _ = server.send_application_data(b"fuzz");
             let mut out = [0u8; 60];
-            server.export_keying_material("EXTRACTOR-dtls_srtp", &mut out).unwrap();
+            server
+                .export_keying_material("EXTRACTOR-dtls_srtp", &mut out)
+                .unwrap();
         }
     }
 });
