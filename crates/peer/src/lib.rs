@@ -34,8 +34,11 @@
 //!
 //! # What it does not
 //! - No sockets, clocks, threads, DNS or mDNS: the caller's driver owns them (`sansrtc-cli`
-//!   is the reference one). Remote mDNS candidates stay unused; the connection comes up
+//!   is the reference one). Remote mDNS candidates are handed to the driver
+//!   ([`Event::ResolveMdns`], [`Peer::mdns_resolved`]); unresolved, the connection comes up
 //!   through peer-reflexive candidates.
+//! - [`Peer::close`] aborts SCTP like `RTCPeerConnection.close()`: messages still queued are
+//!   dropped (wait for [`Peer::buffered_amount`] to reach 0, or close the channels first).
 //! - No renegotiation and no ICE restart yet; no audio/video m= sections (the SRTP keys are
 //!   there, the media arrives in the next issue); no `a=tls-id`; one certificate (sha-256
 //!   fingerprint only in our SDP).
