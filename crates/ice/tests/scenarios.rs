@@ -439,3 +439,39 @@ fn relay_only_policy_uses_the_turn_relay_even_when_hosts_could_talk() {
         2
     );
 }
+
+#[test]
+fn rfc8445_12_1_data_path_on_the_first_valid_pair_before_nomination() {
+    let mut w = World::new(
+        Nat::None,
+        Nat::None,
+        Options {
+            stun: false,
+            turn: false,
+            ..Options::default()
+        },
+    );
+    // The first valid pair gives a data path while the nomination is still to come.
+    assert!(w.run_until(secs(5), |w| w.peek(w.a).agent.data_path().is_some()));
+    let early = w.peek(w.a).agent.data_path().unwrap();
+    assert!(w.peek(w.a).agent.selected_pair().is_none());
+    assert!(!early.relayed);
+    let now = w.net.now();
+    let a = w.a;
+    let mut buf = Vec::new();
+    let t = w.node(a).agent.send_data(now, b"early", &mut buf).unwrap();
+    assert_eq!((t.source, t.destination), (early.source, early.destination));
+    assert_eq!(buf, b"early");
+    // Once selected, the data path is the selected pair.
+    assert!(w.run_until(secs(5), |w| w.both_connected()));
+    let selected = w.selected(w.a).unwrap();
+    let path = w.peek(w.a).agent.data_path().unwrap();
+    assert_eq!(
+        (path.source, path.destination),
+        (selected.socket, selected.remote.address)
+    );
+    // Without a valid pair there is none.
+    let mut lonely = World::new(Nat::None, Nat::None, Options::default());
+    let b = lonely.b;
+    assert!(lonely.node(b).agent.data_path().is_none());
+}
