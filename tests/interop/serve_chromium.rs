@@ -64,19 +64,25 @@ fn a_browser_chats_with_the_rust_peer_through_the_served_page() {
     forward(server.0.stderr.take().unwrap(), "server-err", tx.clone());
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut seen = Vec::new();
-    let wait_for =
-        |what: &str, rx: &mpsc::Receiver<(&'static str, String)>, seen: &mut Vec<String>| {
-            loop {
-                let left = deadline.saturating_duration_since(Instant::now());
-                let (tag, line) = rx
-                    .recv_timeout(left)
-                    .unwrap_or_else(|_| panic!("waiting for {what:?}; seen:\n{}", seen.join("\n")));
-                seen.push(format!("{tag}: {line}"));
-                if line.contains(what) {
-                    return (tag, line);
-                }
+    // Lines of the two processes interleave: look among those already seen first.
+    let wait_for = |what: &str,
+                    rx: &mpsc::Receiver<(&'static str, String)>,
+                    seen: &mut Vec<(&'static str, String)>| {
+        if let Some(hit) = seen.iter().find(|(_, l)| l.contains(what)) {
+            return hit.clone();
+        }
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let (tag, line) = rx.recv_timeout(left).unwrap_or_else(|_| {
+                let all: Vec<String> = seen.iter().map(|(t, l)| format!("{t}: {l}")).collect();
+                panic!("waiting for {what:?}; seen:\n{}", all.join("\n"))
+            });
+            seen.push((tag, line.clone()));
+            if line.contains(what) {
+                return (tag, line);
             }
-        };
+        }
+    };
     wait_for("open http://", &rx, &mut seen);
 
     let screenshot = std::env::temp_dir().join("sansrtc-serve.png");
@@ -103,11 +109,7 @@ fn a_browser_chats_with_the_rust_peer_through_the_served_page() {
     );
     let (_, result) = wait_for(r#""type":"result""#, &rx, &mut seen);
     let status = page.0.wait().unwrap();
-    assert!(
-        result.contains(r#""ok":true"#),
-        "{result}\n{}",
-        seen.join("\n")
-    );
+    assert!(result.contains(r#""ok":true"#), "{result}\n{seen:?}");
     assert!(status.success());
     eprintln!("{result}\nscreenshot: {}", screenshot.display());
 }

@@ -14,6 +14,11 @@
 //! Everything the application does between turns (send a message, close a channel) only
 //! queues work in the peer; the next turn sends it. That is the whole driver: the protocol
 //! lives in the peer.
+//!
+//! Syscalls are batched with `quinn-udp` where the kernel allows: consecutive datagrams of one
+//! size to one destination leave in one `sendmsg` with UDP GSO (segmentation offload), and one
+//! `recvmmsg` returns several datagrams, GRO-coalesced ones split at their stride. Without GSO
+//! or GRO (older kernels, other systems) the same code sends and receives one datagram per call.
 
 use std::collections::VecDeque;
 use std::io;
@@ -21,8 +26,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use std::io::IoSliceMut;
+
 use mio::net::UdpSocket;
 use mio::{Events, Interest, Poll, Token, Waker};
+use quinn_udp::{RecvMeta, UdpSockRef, UdpSocketState};
 use sansrtc_peer::{Event, Peer};
 
 /// Index of a peer in its [`Driver`].
@@ -31,16 +39,55 @@ pub type PeerIndex = usize;
 /// Sockets per peer (tokens are `peer * SOCKETS_PER_PEER + socket`).
 const SOCKETS_PER_PEER: usize = 64;
 const WAKER: Token = Token(usize::MAX);
-/// Larger than any datagram on a 1500-byte path (and than the peer's MTU).
+/// One receive buffer: room for a GRO train of up to 64 KiB (or one datagram of any size).
 const RECEIVE_BUFFER: usize = 65536;
+/// Receive buffers per `recvmmsg`.
+const RECEIVE_BATCH: usize = 4;
+/// The most bytes one GSO send carries (the kernel's limit for one UDP message is 64 KiB).
+const GSO_BYTES: usize = 60 * 1024;
+
+/// One UDP socket of a peer.
+struct Socket {
+    local: SocketAddr,
+    udp: UdpSocket,
+    /// quinn-udp's per-socket state: GSO/GRO support found at creation.
+    state: UdpSocketState,
+}
+
+/// Datagrams of one size (the last may be shorter) from one socket to one destination.
+struct Batch {
+    socket: usize,
+    destination: SocketAddr,
+    segment: usize,
+    data: Vec<u8>,
+}
+
+impl Batch {
+    /// Whether a datagram of `len` bytes may join this batch.
+    fn fits(
+        &self,
+        socket: usize,
+        destination: SocketAddr,
+        len: usize,
+        max_segments: usize,
+    ) -> bool {
+        let segments = self.data.len() / self.segment.max(1);
+        socket == self.socket
+            && destination == self.destination
+            && len <= self.segment
+            && self.data.len().is_multiple_of(self.segment.max(1)) // the last one was full-sized
+            && segments < max_segments
+            && self.data.len() + len <= GSO_BYTES
+    }
+}
 
 /// One peer and its sockets.
 struct Endpoint {
     peer: Peer,
-    sockets: Vec<(SocketAddr, UdpSocket)>,
-    /// A datagram the kernel refused (send buffer full): sent first on the next writable turn,
+    sockets: Vec<Socket>,
+    /// Batches the kernel refused (send buffer full): sent first on the next writable turn,
     /// and until then the peer's queue is left alone, so nothing is reordered or lost.
-    blocked: Option<(usize, SocketAddr, Vec<u8>)>,
+    blocked: VecDeque<Batch>,
 }
 
 /// The run loop for a set of peers. See the module documentation.
@@ -49,8 +96,10 @@ pub struct Driver {
     events: Events,
     endpoints: Vec<Option<Endpoint>>,
     pending: VecDeque<(PeerIndex, Event)>,
-    receive: Vec<u8>,
+    receive: Vec<Vec<u8>>,
     transmit: Vec<u8>,
+    /// Spare batch buffers, so steady state does not allocate.
+    spare: Vec<Vec<u8>>,
     waker: Option<Arc<Waker>>,
     /// Datagrams that could not be sent at all (no socket for the source, or an error).
     pub send_errors: u64,
@@ -64,8 +113,11 @@ impl Driver {
             events: Events::with_capacity(256),
             endpoints: Vec::new(),
             pending: VecDeque::new(),
-            receive: vec![0; RECEIVE_BUFFER],
-            transmit: Vec::with_capacity(RECEIVE_BUFFER),
+            receive: (0..RECEIVE_BATCH)
+                .map(|_| vec![0; RECEIVE_BUFFER])
+                .collect(),
+            transmit: Vec::with_capacity(2048),
+            spare: Vec::new(),
             waker: None,
             send_errors: 0,
         })
@@ -92,18 +144,23 @@ impl Driver {
             .position(Option::is_none)
             .unwrap_or(self.endpoints.len());
         let mut bound = Vec::with_capacity(sockets.len());
-        for (i, mut socket) in sockets.into_iter().enumerate() {
+        for (i, mut udp) in sockets.into_iter().enumerate() {
             self.poll.registry().register(
-                &mut socket,
+                &mut udp,
                 Token(index * SOCKETS_PER_PEER + i),
                 Interest::READABLE | Interest::WRITABLE,
             )?;
-            bound.push((socket.local_addr()?, socket));
+            let state = UdpSocketState::new(UdpSockRef::from(&udp))?;
+            bound.push(Socket {
+                local: udp.local_addr()?,
+                udp,
+                state,
+            });
         }
         let endpoint = Endpoint {
             peer,
             sockets: bound,
-            blocked: None,
+            blocked: VecDeque::new(),
         };
         match self.endpoints.get_mut(index) {
             Some(slot) => *slot = Some(endpoint),
@@ -115,8 +172,8 @@ impl Driver {
     /// Removes a peer (its sockets close). Queued events of that peer are dropped.
     pub fn remove(&mut self, index: PeerIndex) -> Option<Peer> {
         let mut endpoint = self.endpoints.get_mut(index)?.take()?;
-        for (_, socket) in &mut endpoint.sockets {
-            let _ = self.poll.registry().deregister(socket);
+        for socket in &mut endpoint.sockets {
+            let _ = self.poll.registry().deregister(&mut socket.udp);
         }
         self.pending.retain(|(i, _)| *i != index);
         Some(endpoint.peer)
@@ -186,59 +243,138 @@ impl Driver {
 
     /// Reads datagrams from one socket until it would block, feeding each to the peer.
     fn receive_all(&mut self, index: PeerIndex, socket: usize) {
+        let mut meta = [RecvMeta::default(); RECEIVE_BATCH];
         loop {
             let Some(e) = self.endpoints.get_mut(index).and_then(Option::as_mut) else {
                 return;
             };
-            let Some((local, udp)) = e.sockets.get(socket) else {
+            let Some(s) = e.sockets.get(socket) else {
                 return;
             };
-            let (len, from) = match udp.recv_from(&mut self.receive) {
-                Ok(r) => r,
+            let local = s.local;
+            let mut bufs: Vec<IoSliceMut<'_>> = self
+                .receive
+                .iter_mut()
+                .map(|b| IoSliceMut::new(b))
+                .collect();
+            let n = match s.state.recv(UdpSockRef::from(&s.udp), &mut bufs, &mut meta) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 // WouldBlock: drained. Other errors (ICMP port unreachable reported on the
                 // socket): nothing to read now; ICE consent takes care of dead paths.
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => return,
             };
-            let local = *local;
+            drop(bufs);
             let now = Instant::now();
-            if let Some(datagram) = self.receive.get(..len) {
-                e.peer.handle_datagram(now, local, from, datagram);
+            for (m, buf) in meta.iter().zip(&self.receive).take(n) {
+                let Some(data) = buf.get(..m.len) else {
+                    continue;
+                };
+                // A GRO train: datagrams at `stride` intervals, the last possibly shorter.
+                for datagram in data.chunks(m.stride.max(1)) {
+                    e.peer.handle_datagram(now, local, m.addr, datagram);
+                }
             }
             self.drain(index, now);
         }
     }
 
-    /// Sends the peer's queued datagrams and collects its events.
+    /// Sends the peer's queued datagrams (batched) and collects its events.
     fn drain(&mut self, index: PeerIndex, now: Instant) {
-        let Some(e) = self.endpoints.get_mut(index).and_then(Option::as_mut) else {
+        let Driver {
+            endpoints,
+            pending,
+            transmit,
+            spare,
+            send_errors,
+            ..
+        } = self;
+        let Some(e) = endpoints.get_mut(index).and_then(Option::as_mut) else {
             return;
         };
-        if let Some((socket, to, datagram)) = e.blocked.take() {
-            match send(&e.sockets, socket, to, &datagram) {
-                Sent::Ok | Sent::Failed => {}
-                Sent::WouldBlock => {
-                    e.blocked = Some((socket, to, datagram));
-                    collect(&mut e.peer, index, &mut self.pending);
-                    return;
-                }
-            }
-        }
-        while let Some(t) = e.peer.poll_transmit(now, &mut self.transmit) {
-            let Some(socket) = e.sockets.iter().position(|(a, _)| *a == t.source) else {
-                self.send_errors += 1;
-                continue;
-            };
-            match send(&e.sockets, socket, t.destination, &self.transmit) {
-                Sent::Ok => {}
-                Sent::Failed => self.send_errors += 1,
-                Sent::WouldBlock => {
-                    e.blocked = Some((socket, t.destination, self.transmit.clone()));
+        let mut out = Output {
+            sockets: &e.sockets,
+            blocked: &mut e.blocked,
+            spare,
+            send_errors,
+        };
+        if out.retry() {
+            let mut batch: Option<Batch> = None;
+            while let Some(t) = e.peer.poll_transmit(now, transmit) {
+                let Some(socket) = out.sockets.iter().position(|s| s.local == t.source) else {
+                    *out.send_errors += 1;
+                    continue;
+                };
+                let max_segments = out
+                    .sockets
+                    .get(socket)
+                    .map_or(1, |s| s.state.max_gso_segments());
+                if let Some(full) =
+                    batch.take_if(|b| !b.fits(socket, t.destination, t.len, max_segments))
+                    && !out.send(full)
+                {
+                    // The socket is full: this datagram waits behind the refused batch.
+                    let mut b = out.batch(socket, t.destination, t.len);
+                    b.data.extend_from_slice(transmit);
+                    out.blocked.push_back(b);
                     break;
                 }
+                batch
+                    .get_or_insert_with(|| out.batch(socket, t.destination, t.len))
+                    .data
+                    .extend_from_slice(transmit);
+            }
+            if let Some(b) = batch {
+                out.send(b);
             }
         }
-        collect(&mut e.peer, index, &mut self.pending);
+        collect(&mut e.peer, index, pending);
+    }
+}
+
+/// The sending side of one endpoint during a drain.
+struct Output<'a> {
+    sockets: &'a [Socket],
+    blocked: &'a mut VecDeque<Batch>,
+    spare: &'a mut Vec<Vec<u8>>,
+    send_errors: &'a mut u64,
+}
+
+impl Output<'_> {
+    /// An empty batch, reusing a spare buffer.
+    fn batch(&mut self, socket: usize, destination: SocketAddr, segment: usize) -> Batch {
+        let mut data = self.spare.pop().unwrap_or_default();
+        data.clear();
+        Batch {
+            socket,
+            destination,
+            segment,
+            data,
+        }
+    }
+
+    /// Sends what an earlier drain could not; `false` while the socket is still full.
+    fn retry(&mut self) -> bool {
+        while let Some(batch) = self.blocked.pop_front() {
+            if !self.send(batch) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Sends one batch; `false` when the socket is full (the batch is then queued first).
+    fn send(&mut self, batch: Batch) -> bool {
+        match send(self.sockets, &batch) {
+            Sent::Ok => {}
+            Sent::Failed => *self.send_errors += 1,
+            Sent::WouldBlock => {
+                self.blocked.push_front(batch);
+                return false;
+            }
+        }
+        self.spare.push(batch.data);
+        true
     }
 }
 
@@ -248,14 +384,21 @@ enum Sent {
     Failed,
 }
 
-fn send(sockets: &[(SocketAddr, UdpSocket)], socket: usize, to: SocketAddr, data: &[u8]) -> Sent {
-    let Some((_, udp)) = sockets.get(socket) else {
+fn send(sockets: &[Socket], batch: &Batch) -> Sent {
+    let Some(s) = sockets.get(batch.socket) else {
         return Sent::Failed;
     };
-    match udp.send_to(data, to) {
-        Ok(_) => Sent::Ok,
+    let transmit = quinn_udp::Transmit {
+        destination: batch.destination,
+        ecn: None,
+        contents: &batch.data,
+        segment_size: (batch.data.len() > batch.segment).then_some(batch.segment),
+        src_ip: None,
+    };
+    match s.state.try_send(UdpSockRef::from(&s.udp), &transmit) {
+        Ok(()) => Sent::Ok,
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => Sent::WouldBlock,
-        // Unreachable networks and the like: the datagram is lost, as UDP allows.
+        // Unreachable networks and the like: the datagrams are lost, as UDP allows.
         Err(_) => Sent::Failed,
     }
 }
