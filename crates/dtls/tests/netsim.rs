@@ -525,3 +525,30 @@ fn endpoint_is_send() {
     send::<sansrtc_dtls::Dtls>();
     send::<sansrtc_dtls::Config>();
 }
+
+#[test]
+fn rfc5246_7_2_1_data_before_close_notify_in_the_same_datagram_is_delivered() {
+    let (client, server) = pair_with(801, |_| {});
+    let mut run = common::Lockstep::new(client, server);
+    assert!(run.run(Duration::from_secs(5), |_, _, _| true));
+    // One record of data and the close_notify packed into one datagram.
+    run.client
+        .dtls
+        .send_application_data(b"last words")
+        .unwrap();
+    run.client.dtls.close();
+    let mut buf = Vec::new();
+    let n = run.client.dtls.poll_transmit(run.now, &mut buf).unwrap();
+    assert!(
+        run.client
+            .dtls
+            .poll_transmit(run.now, &mut Vec::new())
+            .is_none()
+    );
+    run.server.handle_datagram(run.now, &buf[..n]);
+    assert!(run.server.events.contains(&sansrtc_dtls::Event::Closed));
+    assert_eq!(
+        run.server.received.last().map(Vec::as_slice),
+        Some(&b"last words"[..])
+    );
+}
