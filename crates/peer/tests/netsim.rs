@@ -659,3 +659,59 @@ fn rfc3758_max_retransmits_0_gives_up_under_loss_while_reliable_delivers_all() {
     assert!((150..200).contains(&got_lossy), "{got_lossy} of 200");
     assert!(w.a().peer.stats().sctp.abandoned_messages > 0);
 }
+
+#[test]
+fn rfc9143_an_offer_with_audio_and_video_first_connects_on_the_data_section() {
+    // A browser-like offer: Chromium's audio and video sections (tagged first in BUNDLE), then
+    // A's data section. B rejects the media, tags the data section and connects on it.
+    use sansrtc_sdp::{Attribute, Group, SessionDescription};
+    let mut w = World::new(Options::default());
+    let now = w.now();
+    let chat = w
+        .a()
+        .peer
+        .create_channel(now, ChannelConfig::new("chat"))
+        .unwrap();
+    let ours = w.a().peer.create_offer(now).unwrap();
+    let chromium = SessionDescription::parse(
+        &std::fs::read_to_string(format!(
+            "{}/tests/data/chromium_offer_av_dc_netns.sdp",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut offer = ours.clone();
+    let mut media: Vec<_> = chromium.media[..2].to_vec();
+    for (m, mid) in media.iter_mut().zip(["a", "v"]) {
+        for attr in &mut m.attributes {
+            if let Attribute::Mid(x) = attr {
+                *x = mid.into();
+            }
+        }
+    }
+    offer.media.splice(0..0, media);
+    offer
+        .attributes
+        .retain(|a| !matches!(a, Attribute::Group(_)));
+    offer
+        .attributes
+        .push(Attribute::Group(Group::bundle(["a", "v", "0"])));
+    let answer = w.b().peer.accept_offer(now, &offer.to_string()).unwrap();
+    assert_eq!(answer.media.len(), 3);
+    assert!(answer.media[0].port == 0 && answer.media[1].port == 0);
+    assert_eq!(answer.bundle_group().unwrap().mids, ["0"]);
+    // A only offered the data section: give it that part of the answer.
+    let mut for_a = answer.clone();
+    for_a.media.drain(..2);
+    w.a().peer.accept_answer(now, &for_a.to_string()).unwrap();
+    w.a().collect(now);
+    w.b().collect(now);
+    assert!(w.open(secs(10)));
+    let now = w.now();
+    w.a()
+        .peer
+        .send_text(now, chat, "over the data section")
+        .unwrap();
+    assert!(w.run_until(secs(2), |w| !w.peek(w.a).received.is_empty()));
+}
