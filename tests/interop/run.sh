@@ -63,5 +63,5 @@ export SANSRTC_BIN=${CARGO_TARGET_DIR:-$PWD/target}/debug/sansrtc
 
 echo "== step 6: cargo test -p sansrtc-tests --features interop"
 # One test thread: the tests start servers on fixed loopback ports and share the namespaces.
-cargo test -p sansrtc-tests --features interop -- --test-threads=1
+cargo test -p sansrtc-tests --features interop --no-fail-fast -- --test-threads=1
 bash tests/interop/netns_setup.sh status
