@@ -1,7 +1,8 @@
 //! Two `sansrtc` processes, signaling through the test: chat lines echoed over real loopback
 //! UDP (with the offer passed as base64, which `answer` must accept), and file transfer with
 //! SHA-256 on both sides, over loopback and across the two network namespaces (host candidates
-//! from the interfaces, no `--bind`), sender as offerer and as answerer. The netsim variant
+//! from the interfaces, no `--bind`), sender as offerer and as answerer; and relayed candidates
+//! only, through a coturn on 127.0.0.1 (`--turn ... --relay-only`). The netsim variant
 //! (5% loss, a NAT on one side) lives in the peer crate's tests.
 //!
 //! Needs the binary and, for the namespace cases, root: run through tests/interop/run.sh.
@@ -208,4 +209,108 @@ fn loopback_file_transfer_offerer_sends() {
 fn namespaces_file_transfer_answerer_sends_candidates_from_interfaces() {
     let (a, b) = peers::namespaces();
     transfer((Some(&a), Some(&b)), &[], false);
+}
+
+/// A coturn on 127.0.0.1 (Debian `coturn`), killed on drop.
+struct Coturn(Child, u16);
+
+impl Coturn {
+    fn start() -> Coturn {
+        let port = std::net::UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("turnserver")
+            .args([
+                "-n",
+                "--listening-ip=127.0.0.1",
+                "--relay-ip=127.0.0.1",
+                &format!("--listening-port={port}"),
+                "--min-port=49500",
+                "--max-port=49600",
+                "--lt-cred-mech",
+                "--user=interop:interop-pass",
+                "--realm=interop.test",
+                "--fingerprint",
+                "--no-tls",
+                "--no-dtls",
+                "--no-cli",
+                "--no-tcp-relay",
+                "--allow-loopback-peers",
+                &format!("--pidfile=/tmp/sansrtc-pair-coturn-{port}.pid"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("turnserver (apt-get install coturn) must be on the PATH");
+        // A Binding request until it answers (it takes a moment to start).
+        let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        probe
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        let binding = [
+            0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+        ];
+        for _ in 0..150 {
+            probe.send_to(&binding, ("127.0.0.1", port)).unwrap();
+            if probe.recv_from(&mut [0; 1500]).is_ok() {
+                return Coturn(child, port);
+            }
+        }
+        panic!("coturn did not answer on port {port}");
+    }
+}
+
+impl Drop for Coturn {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// RFC 8656 relayed candidates only (`--relay-only`): both offer and answer carry nothing but
+/// `typ relay` candidates, and chat lines still come back through coturn.
+#[test]
+fn loopback_relay_only_through_coturn() {
+    let coturn = Coturn::start();
+    let turn = format!("interop:interop-pass@127.0.0.1:{}", coturn.1);
+    let args = [
+        "--bind",
+        "127.0.0.1",
+        "--turn",
+        turn.as_str(),
+        "--relay-only",
+    ];
+    let mut offerer = sansrtc(None, &[&["offer"][..], &args].concat());
+    let mut answerer = sansrtc(None, &[&["answer", "--echo"][..], &args].concat());
+    let o_out = lines(offerer.stdout.take().unwrap());
+    let a_out = lines(answerer.stdout.take().unwrap());
+    let offer = next(&o_out, "offer line");
+    writeln!(answerer.stdin.as_mut().unwrap(), "{offer}").unwrap();
+    let answer = next(&a_out, "answer line");
+    writeln!(offerer.stdin.as_mut().unwrap(), "{answer}").unwrap();
+    for d in [&offer, &answer] {
+        assert!(d.contains(" typ relay "), "{d}");
+        assert!(
+            !d.contains(" typ host"),
+            "relay-only must hide host candidates: {d}"
+        );
+    }
+    let stdin = offerer.stdin.as_mut().unwrap();
+    for i in 0..10 {
+        writeln!(stdin, "relayed {i}").unwrap();
+    }
+    stdin.flush().unwrap();
+    for i in 0..10 {
+        assert_eq!(
+            next(&o_out, "echo through the relay"),
+            format!("relayed {i}")
+        );
+    }
+    drop(offerer.stdin.take());
+    let (oc, oe) = finish(offerer);
+    let (ac, ae) = finish(answerer);
+    assert_eq!(oc, Some(0), "offerer: {oe}");
+    assert_eq!(ac, Some(0), "answerer: {ae}");
 }

@@ -93,6 +93,9 @@ struct NetArgs {
     /// TURN server USER:PASSWORD@HOST:PORT (UDP) for a relayed candidate.
     #[arg(long, value_name = "USER:PASS@HOST:PORT")]
     turn: Vec<String>,
+    /// Only relayed candidates (through --turn), as RTCIceTransportPolicy "relay".
+    #[arg(long, requires = "turn")]
+    relay_only: bool,
 }
 
 impl NetArgs {
@@ -119,6 +122,7 @@ impl NetArgs {
             bind: self.bind.clone(),
             stun,
             turn,
+            relay_only: self.relay_only,
         })
     }
 }

@@ -49,6 +49,8 @@ pub struct NetOptions {
     pub stun: Vec<SocketAddr>,
     /// TURN servers for relayed candidates.
     pub turn: Vec<TurnServer>,
+    /// Use relayed candidates only (`RTCIceTransportPolicy` "relay").
+    pub relay_only: bool,
 }
 
 impl NetOptions {
@@ -74,6 +76,7 @@ impl NetOptions {
         config.receive_buffer = net::receive_window(&sockets, config.receive_buffer);
         config.stun_servers.clone_from(&self.stun);
         config.turn_servers.clone_from(&self.turn);
+        config.relay_only = self.relay_only;
         Ok((config, sockets))
     }
 }
@@ -328,8 +331,15 @@ impl Session<'_> {
                 out.flush()?;
                 self.described = true;
             }
-            Event::SelectedPairChanged(pair) => {
-                eprintln!("sansrtc: ICE selected {pair:?}");
+            Event::SelectedPairChanged(p) => {
+                let kind = |k| format!("{k:?}").to_lowercase();
+                eprintln!(
+                    "sansrtc: ICE selected {} ({}) -> {} ({})",
+                    p.local.address,
+                    kind(p.local.kind),
+                    p.remote.address,
+                    kind(p.remote.kind)
+                );
             }
             Event::ChannelOpen(id) => {
                 let info = peer.channel(id);
