@@ -244,6 +244,7 @@ impl Coturn {
             .stderr(Stdio::null())
             .spawn()
             .expect("turnserver (apt-get install coturn) must be on the PATH");
+        let coturn = Coturn(child, port); // killed on drop, also if it never answers
         // A Binding request until it answers (it takes a moment to start).
         let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         probe
@@ -255,7 +256,7 @@ impl Coturn {
         for _ in 0..150 {
             probe.send_to(&binding, ("127.0.0.1", port)).unwrap();
             if probe.recv_from(&mut [0; 1500]).is_ok() {
-                return Coturn(child, port);
+                return coturn;
             }
         }
         panic!("coturn did not answer on port {port}");
