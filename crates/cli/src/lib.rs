@@ -7,11 +7,17 @@
 //! writes, and sleeps until `poll_timeout`, a datagram, or a wake-up from another thread.
 //!
 //! # What it does
-//! - [`driver`]: the run loop (mio) for any number of peers.
-//! - [`net`]: host candidates from the machine's interfaces, `--bind`.
+//! - [`driver`]: the run loop (mio) for any number of peers, with batched UDP I/O (GSO send,
+//!   GRO/`recvmmsg` receive through quinn-udp, one datagram per call where the kernel lacks them).
+//! - [`net`]: host candidates from the machine's interfaces (`--bind` to choose), socket buffers
+//!   and the SCTP receive window that fits them.
 //! - [`signal`]: the one-line JSON `RTCSessionDescription` format (base64 accepted).
 //! - [`session`]: `sansrtc offer` / `sansrtc answer`: echo, chat between two terminals, and
-//!   [`transfer`] of files with SHA-256 on both sides.
+//!   [`transfer`] of files with SHA-256 on both sides; STUN and TURN servers, relay-only.
+//! - [`demo`]: `sansrtc demo`, two peers in one process over loopback UDP, with a phase table.
+//! - [`serve`]: `sansrtc serve`, a web page from which a browser chats with this peer.
+//!
+//! The interop tests (tests/interop: Chromium, aiortc, coturn) drive exactly these commands.
 //!
 //! # What it does not
 //! - No trickle ICE on the command line: descriptions are exchanged once candidates are gathered.
