@@ -8,6 +8,8 @@ use sansrtc_crypto::CryptoProvider;
 use sansrtc_dtls::Certificate;
 pub use sansrtc_ice::TurnServer;
 
+use crate::media::types::MediaConfig;
+
 /// The DTLS role an answerer takes when the offer says `a=setup:actpass` (RFC 8842 §5.3; RFC
 /// 9429 §5.3.1: the answerer SHOULD be `active`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -69,6 +71,9 @@ pub struct Config {
     pub ice_nomination_timeout: Duration,
     /// DTLS first retransmission timeout (RFC 6347 §4.2.4.1; default 1 s).
     pub dtls_initial_retransmit: Duration,
+    /// Audio and video: formats for sections of remote offers, bandwidth estimate range,
+    /// buffers.
+    pub media: MediaConfig,
 }
 
 impl Default for Config {
@@ -91,6 +96,7 @@ impl Default for Config {
             ice_ta: Duration::from_millis(50),
             ice_nomination_timeout: Duration::from_secs(1),
             dtls_initial_retransmit: Duration::from_secs(1),
+            media: MediaConfig::default(),
         }
     }
 }

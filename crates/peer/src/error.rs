@@ -11,9 +11,10 @@ pub enum Error {
     /// The description parses but breaks a JSEP or offer/answer rule we cannot work around.
     #[error("invalid session description: {0}")]
     InvalidDescription(&'static str),
-    /// The offer has no `m=application ... UDP/DTLS/SCTP webrtc-datachannel` section we can
-    /// accept (media sections alone come with the next issue).
-    #[error("no data channel m= section to accept")]
+    /// The description has no m= section we can accept: no data section
+    /// (`m=application ... UDP/DTLS/SCTP webrtc-datachannel`) and no audio or video section
+    /// with a format we share (or, in an answer, every section was rejected).
+    #[error("no m= section to accept")]
     NoDataSection,
     /// A trickled candidate does not parse or cannot be used.
     #[error("bad remote candidate: {0}")]
@@ -64,4 +65,20 @@ pub enum Error {
     /// Generating our certificate or setting up DTLS failed.
     #[error("DTLS setup: {0}")]
     DtlsSetup(sansrtc_dtls::Error),
+    /// No transceiver with this id.
+    #[error("unknown transceiver")]
+    UnknownTransceiver,
+    /// The transceiver does not send: its negotiated direction is `recvonly` or `inactive`, it
+    /// was rejected, or nothing is negotiated yet.
+    #[error("the transceiver does not send")]
+    NotSending,
+    /// Media cannot flow yet: DTLS-SRTP is not connected.
+    #[error("media is not ready (DTLS-SRTP not connected)")]
+    MediaNotReady,
+    /// The pacer's queue is full (`MediaConfig::max_send_queue`): the frame was not queued.
+    #[error("media send queue full")]
+    MediaQueueFull,
+    /// The frame cannot be packetized in its format.
+    #[error("RTP: {0}")]
+    Rtp(#[from] sansrtc_rtp::Error),
 }

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use crate::Error;
 use crate::channel::ChannelId;
+use crate::media::types::{KeyframeRequestKind, MediaFrame, TransceiverId};
 
 /// The connection state, as `RTCPeerConnection.connectionState` derives it from the ICE and
 /// DTLS transports (W3C WebRTC §4.3.3).
@@ -108,4 +109,21 @@ pub enum Event {
     ChannelClosing(ChannelId),
     /// The channel is closed; its id is no longer valid.
     ChannelClosed(ChannelId),
+    /// A transceiver receives media (RTCPeerConnection `track`): the negotiation made its
+    /// direction include receiving. Frames follow as [`Event::Frame`].
+    Track(TransceiverId),
+    /// A complete frame arrived (after reordering and NACK repair); `discontinuity` says that
+    /// frames before it were lost.
+    Frame(MediaFrame),
+    /// The peer asked for a key frame on a transceiver we send on (PLI or FIR): encode the next
+    /// frame as one. Repeated requests before it is polled are reported once.
+    KeyframeRequest {
+        /// The transceiver.
+        transceiver: TransceiverId,
+        /// PLI or FIR.
+        kind: KeyframeRequestKind,
+    },
+    /// The send-side bandwidth estimate changed (by 5 % or more since the last report), bits
+    /// per second: the rate the encoders should aim at, over all transceivers.
+    BandwidthEstimate(u64),
 }

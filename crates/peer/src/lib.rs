@@ -106,6 +106,7 @@ pub mod demux;
 mod error;
 mod event;
 mod jsep;
+mod media;
 mod peer;
 mod stats;
 
@@ -113,7 +114,14 @@ pub use channel::{ChannelConfig, ChannelId, ChannelInfo, ChannelState, ChannelSt
 pub use config::{AnswerSetup, Config, TurnServer};
 pub use error::Error;
 pub use event::{ConnectionState, Event, LocalCandidate, Transmit};
+pub use media::codec::{CodecSpec, Feedback};
+pub use media::types::{
+    InboundStats, KeyframeRequestKind, MediaConfig, MediaFrame, MediaKind, NegotiatedCodec,
+    OutboundStats, TestLoss, TransceiverConfig, TransceiverId, TransceiverInfo, TransceiverStats,
+};
 pub use peer::Peer;
+pub use sansrtc_rtp::payload::Codec;
+pub use sansrtc_sdp::Direction;
 pub use stats::Stats;
 
 pub use bytes::Bytes;

@@ -19,6 +19,10 @@ use crate::config::{AnswerSetup, Config};
 use crate::demux::{Kind, classify};
 use crate::event::{ConnectionState, Event, LocalCandidate, Transmit};
 use crate::jsep::{self, LocalTransport, RemoteTransport, Section, SectionKind};
+use crate::media::Media;
+use crate::media::types::{
+    MediaKind, TestLoss, TransceiverConfig, TransceiverId, TransceiverInfo, TransceiverStats,
+};
 use crate::{Error, Stats};
 
 /// SCTP packets moved into DTLS per `poll_transmit` when DTLS has nothing queued: small
@@ -81,8 +85,12 @@ pub struct Peer {
     /// We made the offer (false: we answered, or nothing yet).
     offerer: bool,
     sections: Vec<Section>,
-    /// The m= section carrying the transport and the data channels.
-    data_index: usize,
+    /// The m= section carrying the transport (the tagged one of the BUNDLE group).
+    transport_index: usize,
+    /// The data channels' m= section, when one is negotiated (or offered).
+    data_index: Option<usize>,
+    /// Audio and video.
+    media: Media,
     local_setup: Setup,
     remote: Option<RemoteTransport>,
     host_addresses: Vec<SocketAddr>,
@@ -149,6 +157,7 @@ impl Peer {
             session_version: 2,
             ..Origin::default()
         };
+        let media = Media::new(config.media.clone(), config.seed, config.mtu);
         Ok(Self {
             host_addresses: config.host_addresses.clone(),
             config,
@@ -159,7 +168,9 @@ impl Peer {
             signaling: Signaling::Fresh,
             offerer: false,
             sections: Vec::new(),
-            data_index: 0,
+            transport_index: 0,
+            data_index: None,
+            media,
             local_setup: Setup::ActPass,
             remote: None,
             ice: None,
@@ -197,12 +208,31 @@ impl Peer {
         self.check_open()?;
         match self.signaling {
             Signaling::Fresh => {
-                self.sections = vec![Section {
-                    mid: Some("0".to_owned()),
+                // Media sections in the order the transceivers were added, then the data
+                // section (always offered, so channels can open later without renegotiation).
+                let mut taken = Vec::new();
+                let mut sections: Vec<Section> = self
+                    .media
+                    .prepare_offer(&mut taken)
+                    .into_iter()
+                    .map(|(id, mid)| Section {
+                        mid: Some(mid),
+                        kind: SectionKind::Media(id),
+                        bundled: true,
+                    })
+                    .collect();
+                let data_mid = (0..)
+                    .map(|n: u32| n.to_string())
+                    .find(|m| !taken.contains(m))
+                    .unwrap_or_default();
+                sections.push(Section {
+                    mid: Some(data_mid),
                     kind: SectionKind::Data,
                     bundled: true,
-                }];
-                self.data_index = 0;
+                });
+                self.data_index = Some(sections.len() - 1);
+                self.sections = sections;
+                self.transport_index = 0;
                 self.local_setup = Setup::ActPass;
                 self.start_ice(now, sansrtc_ice::Role::Controlling);
                 self.signaling = Signaling::HaveLocalOffer;
@@ -219,8 +249,12 @@ impl Peer {
     }
 
     /// Accepts a remote offer and returns our answer (RFC 9429 §5.3.1). The first data section
-    /// is accepted (and bundled if the offer bundles it, RFC 9143 §7.3); every other section,
-    /// audio and video included, is rejected with port 0. ICE starts as the controlled agent
+    /// and every audio and video section with a format we share are accepted, on the transport
+    /// of the tagged section (the first accepted mid of the offer's BUNDLE group, RFC 9143
+    /// §7.3.1); the others are rejected with port 0. Audio and video sections are answered by
+    /// the transceivers added with [`add_transceiver`](Self::add_transceiver) before (the first
+    /// unused one of the same kind), or by new ones made from [`Config::media`]
+    /// ([`Event::Track`] for each that receives). ICE starts as the controlled agent
     /// (controlling if the offerer is ICE-lite), DTLS in the role our `a=setup` gives.
     ///
     /// A malformed or unusable offer is an error and leaves the peer unchanged.
@@ -232,7 +266,8 @@ impl Peer {
             ));
         }
         let sdp = SessionDescription::parse(offer)?;
-        let remote = jsep::read_offer(&sdp)?;
+        let media = &self.media;
+        let remote = jsep::read_offer(&sdp, |m, claimed, new| media.plan_section(m, claimed, new))?;
         let local_setup = match (remote.transport.setup, self.config.answer_setup) {
             (Setup::ActPass, AnswerSetup::Active) | (Setup::Passive, _) => Setup::Active,
             (Setup::ActPass, AnswerSetup::Passive) | (Setup::Active, _) => Setup::Passive,
@@ -241,7 +276,17 @@ impl Peer {
         let dtls = self.new_dtls(local_setup, &remote.transport)?;
         // Nothing failed: from here on the offer is applied.
         self.local_setup = local_setup;
-        self.sections = remote.sections;
+        let mut sections = remote.sections;
+        let ids = self.media.apply_offer(remote.plans);
+        for (section, id) in sections
+            .iter_mut()
+            .filter(|s| matches!(s.kind, SectionKind::Media(_)))
+            .zip(ids)
+        {
+            section.kind = SectionKind::Media(id);
+        }
+        self.sections = sections;
+        self.transport_index = remote.transport_index;
         self.data_index = remote.data_index;
         self.start_ice(now, sansrtc_ice::Role::Controlled);
         self.signaling = Signaling::Stable;
@@ -251,8 +296,10 @@ impl Peer {
             .ok_or(Error::SignalingState("no local description"))
     }
 
-    /// Accepts the answer to our offer: the data section must be accepted, its `a=setup`
-    /// `active` (we are the DTLS server) or `passive` (we are the client).
+    /// Accepts the answer to our offer: at least one section must be accepted; the transport's
+    /// `a=setup` must be `active` (we are the DTLS server) or `passive` (we are the client).
+    /// Media sections take the answer's formats, extensions and direction; a rejected one
+    /// stops its transceiver.
     ///
     /// A malformed or unusable answer is an error and leaves the peer waiting for an answer.
     pub fn accept_answer(&mut self, now: Instant, answer: &str) -> Result<(), Error> {
@@ -261,9 +308,28 @@ impl Peer {
             return Err(Error::SignalingState("no offer to answer"));
         }
         let sdp = SessionDescription::parse(answer)?;
-        let transport = jsep::read_answer(&sdp, &self.sections)?;
+        let answered = jsep::read_answer(&sdp, &self.sections)?;
+        let transport = answered.transport;
         let dtls = self.new_dtls(self.local_setup, &transport)?;
         self.signaling = Signaling::Stable;
+        self.transport_index = answered.transport_index;
+        if !answered.data_accepted
+            && let Some(i) = self.data_index.take()
+            && let Some(s) = self.sections.get_mut(i)
+        {
+            s.kind = SectionKind::Rejected {
+                media: sansrtc_sdp::MediaKind::Application,
+                protocol: std::borrow::Cow::Borrowed(sansrtc_sdp::Media::PROTO_SCTP),
+                formats: vec![std::borrow::Cow::Borrowed(jsep::DATACHANNEL_FORMAT)],
+            };
+        }
+        let sections = &self.sections;
+        self.media.apply_answer(|mid| {
+            let i = sections
+                .iter()
+                .position(|s| s.mid.as_deref() == Some(mid))?;
+            sdp.media.get(i)
+        });
         self.apply_remote(now, transport, dtls);
         self.drive(now);
         Ok(())
@@ -291,7 +357,13 @@ impl Peer {
             trickle,
             max_message_size: self.config.max_message_size,
         };
-        Some(jsep::build(&self.origin, &self.sections, &transport))
+        Some(jsep::build(
+            &self.origin,
+            &self.sections,
+            &transport,
+            &self.media,
+            self.transport_index,
+        ))
     }
 
     /// Adds a remote candidate trickled by the peer (RFC 8838 §11): the
@@ -499,6 +571,118 @@ impl Peer {
     }
 
     // --------------------------------------------------------------------------------------
+    // Media
+
+    /// Adds a transceiver (RTCPeerConnection.addTransceiver): an audio or video m= section of
+    /// our next offer, or the answer to the first offered section of its kind when we answer.
+    /// Must be called before [`create_offer`](Self::create_offer) or
+    /// [`accept_offer`](Self::accept_offer) (no renegotiation yet).
+    pub fn add_transceiver(&mut self, config: TransceiverConfig) -> Result<TransceiverId, Error> {
+        self.check_open()?;
+        if self.signaling != Signaling::Fresh {
+            return Err(Error::SignalingState(
+                "transceivers must be added before the offer (no renegotiation yet)",
+            ));
+        }
+        Ok(self.media.add_transceiver(config))
+    }
+
+    /// A `sendrecv` transceiver of `kind` with the default formats (RTCPeerConnection.addTrack
+    /// without a track object: frames are written with [`write_frame`](Self::write_frame)).
+    pub fn add_track(&mut self, kind: MediaKind) -> Result<TransceiverId, Error> {
+        self.add_transceiver(TransceiverConfig::new(kind))
+    }
+
+    /// Every transceiver, in creation order.
+    pub fn transceivers(&self) -> Vec<TransceiverId> {
+        self.media.transceiver_ids()
+    }
+
+    /// What we know about a transceiver: mid, directions, negotiated formats.
+    pub fn transceiver(&self, id: TransceiverId) -> Option<TransceiverInfo> {
+        self.media.info(id)
+    }
+
+    /// The transceiver of the m= section with this mid.
+    pub fn transceiver_by_mid(&self, mid: &str) -> Option<TransceiverId> {
+        self.media.by_mid(mid)
+    }
+
+    /// Sends one encoded frame on a transceiver: `timestamp` is its RTP timestamp in the clock
+    /// rate of the negotiated format (90 kHz for video, 48 kHz for Opus, 8 kHz for G.711; a
+    /// random offset is added). The frame is packetized at once (RTP packets of at most
+    /// [`Config::mtu`] bytes with SRTP) and paced out by
+    /// [`poll_transmit`](Self::poll_transmit); it is kept for retransmission. The format is
+    /// [`TransceiverInfo::codecs`]`[0]`.
+    ///
+    /// Errors: [`Error::MediaNotReady`] before DTLS-SRTP is up, [`Error::NotSending`] if the
+    /// negotiated direction does not send, [`Error::MediaQueueFull`] when the pacer holds
+    /// [`MediaConfig::max_send_queue`](crate::MediaConfig) bytes (drop the frame and follow the
+    /// bandwidth estimate), [`Error::Rtp`] for a frame the payload format cannot carry.
+    pub fn write_frame(
+        &mut self,
+        now: Instant,
+        id: TransceiverId,
+        timestamp: u32,
+        frame: &[u8],
+    ) -> Result<(), Error> {
+        self.check_open()?;
+        if !self.media_path() {
+            return Err(Error::MediaNotReady);
+        }
+        self.media.write_frame(now, id, timestamp, frame)
+    }
+
+    /// As [`write_frame`](Self::write_frame), with the frame's media time (since the start of
+    /// the stream) converted to the format's clock rate.
+    pub fn write_frame_at(
+        &mut self,
+        now: Instant,
+        id: TransceiverId,
+        media_time: std::time::Duration,
+        frame: &[u8],
+    ) -> Result<(), Error> {
+        let rate = self
+            .media
+            .info(id)
+            .and_then(|t| t.codecs.first().map(|c| c.clock_rate))
+            .ok_or(Error::NotSending)?;
+        let ts = (media_time.as_nanos() * u128::from(rate) / 1_000_000_000) as u32;
+        self.write_frame(now, id, ts, frame)
+    }
+
+    /// Asks the remote sender on this transceiver for a key frame (sends a PLI, RFC 4585
+    /// §6.3.1). The receive pipeline does this by itself after a loss it cannot repair.
+    pub fn request_keyframe(&mut self, now: Instant, id: TransceiverId) -> Result<(), Error> {
+        self.check_open()?;
+        self.media.request_keyframe(now, id)
+    }
+
+    /// Statistics of a transceiver: what it sends and each source it receives.
+    pub fn transceiver_stats(&self, id: TransceiverId) -> Option<TransceiverStats> {
+        self.media.stats(id)
+    }
+
+    /// The send-side bandwidth estimate in bits per second (also reported by
+    /// [`Event::BandwidthEstimate`]), once feedback arrived.
+    pub fn bandwidth_estimate(&self) -> Option<u64> {
+        self.media.bandwidth_estimate()
+    }
+
+    /// The wall clock for RTCP sender reports: `now` is `since_unix_epoch` after 1970 (without
+    /// it, NTP times start at an arbitrary epoch; only lip sync across streams uses them).
+    pub fn set_ntp_time(&mut self, now: Instant, since_unix_epoch: std::time::Duration) {
+        self.media.set_ntp_time(now, since_unix_epoch);
+    }
+
+    /// Test hook: drops every n-th media packet on the way out (after it was recorded for
+    /// retransmission) and/or every n-th on the way in (before SRTP, RTX excepted), so tests
+    /// and demos can show NACK/RTX repair. Not for production.
+    pub fn set_media_loss_for_testing(&mut self, loss: TestLoss) {
+        self.media.set_test_loss(loss);
+    }
+
+    // --------------------------------------------------------------------------------------
     // State
 
     /// The connection state.
@@ -560,6 +744,9 @@ impl Peer {
             s.sctp = sctp.association().stats();
             s.rtt = sctp.association().srtt();
         }
+        s.bandwidth_estimate = self.media.bandwidth_estimate();
+        s.media_rtt = self.media.rtt();
+        s.rtp_packets_unroutable = self.media.rtp_packets_unroutable;
         s.channels_open = self
             .channels
             .iter()
@@ -606,7 +793,7 @@ impl Peer {
                 match ice.handle_datagram(now, local, remote, datagram) {
                     Received::Data { peer, data } => match classify(data) {
                         Kind::Dtls => self.handle_dtls(now, peer, data),
-                        Kind::Rtp | Kind::Rtcp => self.handle_srtp(data),
+                        Kind::Rtp | Kind::Rtcp => self.handle_srtp(now, data),
                         _ => self.stats.datagrams_dropped += 1,
                     },
                     Received::Stun => {}
@@ -624,7 +811,7 @@ impl Peer {
                 self.handle_dtls(now, remote, datagram);
                 self.update_state();
             }
-            Kind::Rtp | Kind::Rtcp => self.handle_srtp(datagram),
+            Kind::Rtp | Kind::Rtcp => self.handle_srtp(now, datagram),
             Kind::Unknown => self.stats.datagrams_dropped += 1,
         }
     }
@@ -645,6 +832,9 @@ impl Peer {
         }
         if let Some(sctp) = self.sctp.as_mut() {
             sctp.handle_timeout(now);
+        }
+        if self.media_path() {
+            self.media.handle_timeout(now);
         }
         self.drive(now);
     }
@@ -676,6 +866,12 @@ impl Peer {
             &mut *buf
         };
         let mut n = dtls.poll_transmit(now, out);
+        if n.is_none()
+            && let Some(srtp) = self.srtp.as_mut()
+            && self.media.poll_transmit(now, srtp, out)
+        {
+            n = Some(out.len());
+        }
         if n.is_none()
             && let Some(sctp) = self.sctp.as_mut()
         {
@@ -714,6 +910,9 @@ impl Peer {
         if let Some(e) = self.events.pop_front() {
             return Some(e);
         }
+        if let Some(e) = self.media.poll_event() {
+            return Some(e);
+        }
         loop {
             let event = self.sctp.as_mut()?.poll_event()?;
             if let Some(e) = self.channel_event(event) {
@@ -735,7 +934,11 @@ impl Peer {
             .filter(|_| self.dtls_started)
             .and_then(Dtls::poll_timeout);
         let sctp = self.sctp.as_ref().and_then(DataChannels::poll_timeout);
-        [ice, dtls, sctp].into_iter().flatten().min()
+        let media = self
+            .media_path()
+            .then(|| self.media.poll_timeout())
+            .flatten();
+        [ice, dtls, sctp, media].into_iter().flatten().min()
     }
 
     // --------------------------------------------------------------------------------------
@@ -753,6 +956,14 @@ impl Peer {
         self.closed || self.failure.is_some()
     }
 
+    /// SRTP is keyed and there is a path to send media on.
+    fn media_path(&self) -> bool {
+        !self.is_terminal()
+            && self.srtp.is_some()
+            && self.dtls_started
+            && self.ice.as_ref().and_then(Agent::data_path).is_some()
+    }
+
     /// Whether `addr` is a remote candidate address ICE knows; the current data path first,
     /// so the per-datagram cost is one comparison.
     fn known_remote(&self, addr: SocketAddr) -> bool {
@@ -765,7 +976,7 @@ impl Peer {
 
     fn transport_mid(&self) -> Option<&str> {
         self.sections
-            .get(self.data_index)
+            .get(self.transport_index)
             .and_then(|s| s.mid.as_deref())
     }
 
@@ -873,22 +1084,34 @@ impl Peer {
         self.pump_dtls(now);
     }
 
-    fn handle_srtp(&mut self, datagram: &[u8]) {
+    fn handle_srtp(&mut self, now: Instant, datagram: &[u8]) {
         let Some(srtp) = self.srtp.as_mut() else {
             self.stats.datagrams_dropped += 1;
             return;
         };
+        let rtcp = classify(datagram) == Kind::Rtcp;
+        if !rtcp && self.media.drop_incoming(datagram) {
+            return;
+        }
         self.srtp_buf.clear();
         self.srtp_buf.extend_from_slice(datagram);
-        let ok = match classify(datagram) {
-            Kind::Rtcp => srtp.unprotect_rtcp(&mut self.srtp_buf).is_ok(),
-            _ => srtp.unprotect_rtp(&mut self.srtp_buf).is_ok(),
-        };
-        if ok {
-            // No media sections yet (next issue): authenticated packets are counted.
-            self.stats.srtp_packets_received += 1;
+        let unprotected = if rtcp {
+            srtp.unprotect_rtcp(&mut self.srtp_buf)
         } else {
+            srtp.unprotect_rtp(&mut self.srtp_buf)
+        };
+        let Ok(len) = unprotected else {
             self.stats.srtp_packets_rejected += 1;
+            return;
+        };
+        self.stats.srtp_packets_received += 1;
+        let Some(packet) = self.srtp_buf.get_mut(..len) else {
+            return;
+        };
+        if rtcp {
+            self.media.handle_rtcp(now, packet);
+        } else {
+            self.media.handle_rtp(now, packet);
         }
     }
 
@@ -923,7 +1146,7 @@ impl Peer {
                     self.push_event(Event::LocalCandidate(LocalCandidate {
                         candidate,
                         mid: mid.clone(),
-                        mline_index: self.data_index,
+                        mline_index: self.transport_index,
                     }));
                 }
                 sansrtc_ice::Event::GatheringComplete => {
@@ -1003,14 +1226,32 @@ impl Peer {
                 sansrtc_dtls::Role::Client => SrtpRole::Client,
                 sansrtc_dtls::Role::Server => SrtpRole::Server,
             };
+            // Retransmissions without RTX reuse the original index and can come a second
+            // after it: a replay window of 4096 packets takes video at high rates.
+            let mut srtp_config = sansrtc_srtp::Config::default();
+            srtp_config.replay_window = 4096;
+            srtp_config.max_ssrcs = 2 * self.config.media.max_receive_streams.max(16);
             self.srtp = SrtpSession::from_dtls_srtp(
                 &self.config.crypto,
                 srtp_profile,
                 srtp_role,
                 &material.material,
-                sansrtc_srtp::Config::default(),
+                srtp_config,
             )
             .ok();
+            if self.srtp.is_some() {
+                self.media.on_connected(now, srtp_profile.rtp_overhead());
+            }
+        }
+        if self.data_index.is_none() {
+            // No data section negotiated: channels created before cannot open.
+            let ids: Vec<ChannelId> = self.channels.ids().collect();
+            for id in ids {
+                self.channels.remove(id);
+                self.push_event(Event::ChannelClosed(id));
+            }
+            self.push_event(Event::DtlsConnected { srtp: profile });
+            return;
         }
         // RFC 8261 §5: SCTP packets of at most one DTLS record.
         let mut sctp_config = sansrtc_sctp::Config::with_seed(self.config.seed ^ 0x5c7f);

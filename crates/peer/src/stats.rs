@@ -21,7 +21,7 @@ pub struct Stats {
     pub datagrams_dropped: u64,
     /// SCTP packets DTLS refused (connection closing).
     pub sctp_packets_dropped: u64,
-    /// SRTP/SRTCP packets that authenticated (media is not handled yet).
+    /// SRTP/SRTCP packets that authenticated.
     pub srtp_packets_received: u64,
     /// SRTP/SRTCP packets that did not authenticate or were replays.
     pub srtp_packets_rejected: u64,
@@ -41,4 +41,11 @@ pub struct Stats {
     pub dtls: sansrtc_dtls::Stats,
     /// SCTP counters.
     pub sctp: sansrtc_sctp::Stats,
+    /// The send-side bandwidth estimate (bits per second), once transport-cc feedback came.
+    pub bandwidth_estimate: Option<u64>,
+    /// Media round-trip time from RTCP report blocks (RFC 3550 §6.4.1), once we sent an SR.
+    pub media_rtt: Option<Duration>,
+    /// RTP packets that authenticated but belong to no transceiver (RFC 9143 §9.2), or came
+    /// beyond `MediaConfig::max_receive_streams`.
+    pub rtp_packets_unroutable: u64,
 }

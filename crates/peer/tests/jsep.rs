@@ -38,47 +38,53 @@ const OFFERS: [&str; 6] = [
     "aiortc_offer_av_dc.sdp",
 ];
 
-/// Everything a JSEP answer to `offer` must satisfy, for the data section at `data`.
+/// Everything a JSEP answer to `offer` must satisfy: the data section accepted with the SCTP
+/// attributes, every audio and video section accepted with a subset of the offered formats,
+/// all bundled behind the offerer's tag.
 fn check_answer(offer: &SessionDescription, answer: &SessionDescription) {
     assert_eq!(
         answer.media.len(),
         offer.media.len(),
         "one m= line per offered one"
     );
-    let data_index = offer
-        .media
-        .iter()
-        .position(|m| m.kind == MediaKind::Application)
-        .unwrap();
     for (i, (o, a)) in offer.media.iter().zip(&answer.media).enumerate() {
         assert_eq!(a.kind, o.kind, "m-line {i}");
         assert_eq!(a.protocol, o.protocol, "RFC 9429 §5.3.1: proto as offered");
         assert_eq!(a.mid(), o.mid(), "RFC 9429 §5.3.1: same mid");
-        if i == data_index {
-            assert_ne!(a.port, 0);
+        assert_ne!(a.port, 0, "m-line {i} accepted");
+        assert!(matches!(a.setup(), Some(Setup::Active)), "RFC 8842 §5.3");
+        assert!(a.ice_ufrag().is_some() && a.ice_pwd().is_some());
+        let fp: Vec<_> = a.fingerprints().collect();
+        assert_eq!(fp.len(), 1);
+        assert_eq!(fp[0].hash.as_str(), "sha-256");
+        assert_eq!(fp[0].value.len(), 32);
+        assert!(!a.connections.is_empty(), "c= line");
+        if o.kind == MediaKind::Application {
             assert_eq!(a.formats, ["webrtc-datachannel"]);
             assert_eq!(a.sctp_port(), Some(5000), "RFC 8841 §5");
             assert_eq!(a.max_message_size(), Some(262144), "RFC 8841 §6");
-            assert!(matches!(a.setup(), Some(Setup::Active)), "RFC 8842 §5.3");
-            assert!(a.ice_ufrag().is_some() && a.ice_pwd().is_some());
-            let fp: Vec<_> = a.fingerprints().collect();
-            assert_eq!(fp.len(), 1);
-            assert_eq!(fp[0].hash.as_str(), "sha-256");
-            assert_eq!(fp[0].value.len(), 32);
-            assert!(!a.connections.is_empty(), "c= line");
         } else {
-            // RFC 3264 §6, RFC 9143 §7.3.3: rejected with port 0, out of the BUNDLE group.
-            assert_eq!(a.port, 0, "m-line {i} rejected");
-            assert!(!a.formats.is_empty());
+            // RFC 3264 §6.1: formats from the offer, with its payload types.
+            assert!(!a.formats.is_empty(), "m-line {i}");
+            for f in &a.formats {
+                assert!(o.formats.contains(f), "m-line {i}: {f} not offered");
+            }
+            assert!(a.rtcp_mux(), "RFC 8843 / RFC 5761");
+            assert!(a.mid().is_some());
         }
     }
     let bundle = answer.bundle_group().expect("a=group:BUNDLE");
-    let data_mid = offer.media[data_index].mid().unwrap();
+    let offered = offer.bundle_group().unwrap();
     assert_eq!(
-        bundle.mids,
-        [data_mid],
-        "only the accepted section is bundled"
+        bundle.mids.first(),
+        offered.mids.first(),
+        "RFC 9143 §7.3.1: the offerer-tagged section is the answerer-tagged one"
     );
+    let mut all: Vec<&str> = answer.media.iter().filter_map(|m| m.mid()).collect();
+    let mut grouped: Vec<&str> = bundle.mids.iter().map(String::as_str).collect();
+    all.sort_unstable();
+    grouped.sort_unstable();
+    assert_eq!(grouped, all, "every accepted section is bundled");
     assert!(answer.timings.len() == 1 && answer.name == "-");
 }
 
@@ -113,13 +119,10 @@ fn rfc9429_5_3_1_browser_offers_get_valid_answers() {
         let mut candidates = 0;
         while let Some(e) = p.poll_event() {
             if let Event::LocalCandidate(c) = e {
-                let data_mid = offer
-                    .media
-                    .iter()
-                    .find(|m| m.kind == MediaKind::Application)
-                    .and_then(|m| m.mid())
-                    .unwrap();
-                assert_eq!(c.mid, data_mid);
+                // The transport's mid: the tagged (first bundled) section's.
+                let tag = offer.bundle_group().unwrap().mids[0].clone();
+                assert_eq!(c.mid, tag);
+                assert_eq!(c.mline_index, 0);
                 candidates += 1;
             }
         }
@@ -128,11 +131,38 @@ fn rfc9429_5_3_1_browser_offers_get_valid_answers() {
 }
 
 #[test]
-fn rfc9143_7_3_1_the_data_section_becomes_the_tagged_section() {
-    // Chromium's A/V+data offer bundles mid 0 (audio, tagged), 1 and 2; we reject 0 and 1, so
-    // the first acceptable mid of the group, 2, is tagged in the answer (initial offer).
+fn rfc9143_7_3_1_the_offerer_tagged_audio_section_carries_the_transport() {
+    // Chromium's A/V+data offer bundles mid 0 (audio, tagged), 1 and 2 on separate ports
+    // (balanced policy): we accept all three, tag 0, and use the audio section's candidates.
     let text = sample("chromium_offer_av_dc_netns.sdp");
     let mut p = peer(3);
+    let answer = p.accept_offer(Instant::now(), &text).unwrap();
+    let s = answer.to_string();
+    assert!(s.contains("a=group:BUNDLE 0 1 2\r\n"), "{s}");
+    let ice = p.ice().unwrap();
+    let ports: Vec<u16> = ice
+        .remote_candidates()
+        .iter()
+        .map(|c| c.address.port())
+        .collect();
+    let offer = SessionDescription::parse(&text).unwrap();
+    let audio_ports: Vec<u16> = offer.media[0].candidates().map(|c| c.port).collect();
+    assert!(!ports.is_empty());
+    assert!(
+        ports.iter().all(|p| audio_ports.contains(p)),
+        "{ports:?} vs {audio_ports:?}"
+    );
+}
+
+#[test]
+fn rfc9143_7_3_1_when_media_is_rejected_the_data_section_becomes_the_tagged_section() {
+    // With no audio or video formats configured, the tagged audio section and the video one
+    // are rejected; the next mid of the group, the data section, is tagged.
+    let text = sample("chromium_offer_av_dc_netns.sdp");
+    let mut config = Config::new(["192.0.2.7:40000".parse().unwrap()], 3);
+    config.media.audio_codecs.clear();
+    config.media.video_codecs.clear();
+    let mut p = Peer::new(config, &mut ChaCha20Rng::seed_from_u64(3)).unwrap();
     let answer = p.accept_offer(Instant::now(), &text).unwrap();
     let s = answer.to_string();
     assert!(s.contains("a=group:BUNDLE 2\r\n"), "{s}");
@@ -162,13 +192,15 @@ fn rfc9429_5_3_1_trickled_candidates_for_other_sections_are_ignored() {
     p.accept_offer(now, &text).unwrap();
     let before = p.ice().unwrap().remote_candidates().len();
     let c = "candidate:1 1 udp 2122194687 10.99.0.1 41111 typ host";
-    p.add_remote_candidate(now, c, Some("0")).unwrap();
-    assert_eq!(p.ice().unwrap().remote_candidates().len(), before);
+    // Candidates of the video and data sections' own ports are not the transport's (mid 0).
     p.add_remote_candidate(now, c, Some("2")).unwrap();
+    p.add_remote_candidate(now, c, Some("1")).unwrap();
+    assert_eq!(p.ice().unwrap().remote_candidates().len(), before);
+    p.add_remote_candidate(now, c, Some("0")).unwrap();
     assert_eq!(p.ice().unwrap().remote_candidates().len(), before + 1);
     // Garbage is an error, not a panic.
     assert!(matches!(
-        p.add_remote_candidate(now, "candidate:garbage", Some("2")),
+        p.add_remote_candidate(now, "candidate:garbage", Some("0")),
         Err(Error::Sdp(_))
     ));
     assert!(matches!(
@@ -179,13 +211,26 @@ fn rfc9429_5_3_1_trickled_candidates_for_other_sections_are_ignored() {
         ),
         Err(Error::Candidate(_))
     ));
-    p.add_remote_candidate(now, "", Some("2")).unwrap();
+    p.add_remote_candidate(now, "", Some("0")).unwrap();
 }
 
 #[test]
-fn an_av_offer_without_data_section_is_refused_cleanly() {
+fn an_av_offer_without_data_section_is_answered() {
     let text = sample("chromium_offer_av_nogather.sdp");
     let mut p = peer(5);
+    let answer = p.accept_offer(Instant::now(), &text).unwrap();
+    assert_eq!(answer.media.len(), 2);
+    assert!(answer.media.iter().all(|m| m.port != 0));
+    assert_eq!(answer.bundle_group().unwrap().mids, ["0", "1"]);
+}
+
+#[test]
+fn an_av_offer_with_nothing_we_can_accept_is_refused_cleanly() {
+    let text = sample("chromium_offer_av_nogather.sdp");
+    let mut config = Config::new(["192.0.2.7:40000".parse().unwrap()], 5);
+    config.media.audio_codecs.clear();
+    config.media.video_codecs.clear();
+    let mut p = Peer::new(config, &mut ChaCha20Rng::seed_from_u64(5)).unwrap();
     assert_eq!(
         p.accept_offer(Instant::now(), &text),
         Err(Error::NoDataSection)

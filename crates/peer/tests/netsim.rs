@@ -663,9 +663,19 @@ fn rfc3758_max_retransmits_0_gives_up_under_loss_while_reliable_delivers_all() {
 #[test]
 fn rfc9143_an_offer_with_audio_and_video_first_connects_on_the_data_section() {
     // A browser-like offer: Chromium's audio and video sections (tagged first in BUNDLE), then
-    // A's data section. B rejects the media, tags the data section and connects on it.
+    // A's data section. B, configured without media formats, rejects the media, tags the data
+    // section and connects on it.
+    use rand_chacha::ChaCha20Rng;
+    use rand_chacha::rand_core::SeedableRng;
     use sansrtc_sdp::{Attribute, Group, SessionDescription};
-    let mut w = World::new(Options::default());
+    let opts = Options::default();
+    let mut rng = ChaCha20Rng::seed_from_u64(opts.seed);
+    let a = sansrtc_peer::Peer::new(common::config(common::A_ADDR, 2, &opts), &mut rng).unwrap();
+    let mut b_config = common::config(common::B_ADDR, 3, &opts);
+    b_config.media.audio_codecs.clear();
+    b_config.media.video_codecs.clear();
+    let b = sansrtc_peer::Peer::new(b_config, &mut rng).unwrap();
+    let mut w = World::with_peers(opts, a, b);
     let now = w.now();
     let chat = w
         .a()

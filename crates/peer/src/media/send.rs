@@ -1,0 +1,203 @@
+//! One outgoing media stream: the packetizer of its format, sequence numbers and timestamps,
+//! the retransmission history that answers NACKs (RFC 4585 §6.2.1, RFC 4588), and what a
+//! sender report says about it (RFC 3550 §6.4.1).
+
+use std::time::{Duration, Instant};
+
+use sansrtc_rtp::payload::{AnyDepacketizer, AnyPacketizer, Depacketizer, Packetizer, Payloads};
+use sansrtc_rtp::rtcp::{ReportBlock, SenderInfo};
+use sansrtc_rtp::rtx::{RetransmissionBuffer, RetransmissionConfig, Rtx};
+use sansrtc_rtp::{Extension, ExtensionKind, ExtensionMap, RtpHeader, RtpPacket};
+
+use super::types::{NegotiatedCodec, OutboundStats};
+use crate::Error;
+
+/// Most RTP packets one frame may become (a 1.2 MB frame at 1200-byte packets).
+const MAX_PACKETS_PER_FRAME: usize = 1024;
+
+pub(crate) struct SendStream {
+    pub ssrc: u32,
+    pub codec: NegotiatedCodec,
+    /// (RTX SSRC, original PT, RTX PT) when RTX is negotiated.
+    pub rtx: Option<(u32, u8, u8)>,
+    packetizer: AnyPacketizer,
+    depacketizer: AnyDepacketizer,
+    seq: u16,
+    timestamp_offset: u32,
+    /// The last frame's RTP timestamp and when it was written (SR extrapolation).
+    last_frame: Option<(u32, Instant)>,
+    /// The next audio packet starts a talkspurt (marker bit, RFC 3551 §4.1).
+    talkspurt: bool,
+    pub history: RetransmissionBuffer,
+    packet_count: u32,
+    octet_count: u32,
+    pub last_fir: Option<u8>,
+    pub stats: OutboundStats,
+}
+
+impl SendStream {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        ssrc: u32,
+        codec: NegotiatedCodec,
+        rtx: Option<(u32, u8, u8)>,
+        seq: u16,
+        timestamp_offset: u32,
+        picture_id: u16,
+        rtx_sequence: u16,
+        capacity: usize,
+    ) -> Self {
+        let history = RetransmissionBuffer::new(RetransmissionConfig {
+            capacity,
+            max_age: Duration::from_secs(1),
+            rtx: rtx.map(|(ssrc, pt, rtx_pt)| Rtx {
+                ssrc,
+                payload_types: vec![(pt, rtx_pt)],
+            }),
+            rtx_initial_sequence: rtx_sequence,
+        });
+        Self {
+            ssrc,
+            packetizer: AnyPacketizer::new(codec.codec, picture_id),
+            depacketizer: AnyDepacketizer::new(codec.codec),
+            codec,
+            rtx,
+            seq,
+            timestamp_offset,
+            last_frame: None,
+            talkspurt: true,
+            history,
+            packet_count: 0,
+            octet_count: 0,
+            last_fir: None,
+            stats: OutboundStats::default(),
+        }
+    }
+
+    /// Splits `frame` into RTP packets of at most `max_len` bytes (before SRTP) in buffers from
+    /// `buffer`, with zeroed abs-send-time and transport-wide slots for the pacer to stamp.
+    #[allow(clippy::too_many_arguments)]
+    pub fn packetize(
+        &mut self,
+        now: Instant,
+        timestamp: u32,
+        frame: &[u8],
+        ext: &ExtensionMap,
+        mid: &[u8],
+        max_len: usize,
+        mut buffer: impl FnMut() -> Vec<u8>,
+    ) -> Result<Vec<Vec<u8>>, Error> {
+        let zero = [0u8; 3];
+        let mut elements: [Extension<'_>; 3] = [Extension { id: 0, data: &[] }; 3];
+        let mut n = 0;
+        for (kind, data) in [
+            (ExtensionKind::Mid, mid),
+            (ExtensionKind::AbsSendTime, &zero[..]),
+            (ExtensionKind::TransportSequenceNumber, &zero[..2]),
+        ] {
+            if let (Some(id), Some(slot)) = (ext.id_of(kind), elements.get_mut(n))
+                && !data.is_empty()
+            {
+                *slot = Extension { id, data };
+                n += 1;
+            }
+        }
+        let timestamp = timestamp.wrapping_add(self.timestamp_offset);
+        let mut header = RtpHeader {
+            payload_type: self.codec.payload_type,
+            sequence_number: self.seq,
+            timestamp,
+            ssrc: self.ssrc,
+            extensions: elements.get(..n).unwrap_or_default(),
+            ..RtpHeader::default()
+        };
+        let header_len = header.len();
+        let max_payload = max_len
+            .checked_sub(header_len)
+            .filter(|&m| m > 0)
+            .ok_or(Error::Rtp(sansrtc_rtp::Error::BufferTooSmall))?;
+        let mut payloads = self.packetizer.packetize(frame, max_payload)?;
+        let mut out = Vec::new();
+        let mut keyframe = false;
+        let audio = self.codec.codec.is_audio();
+        loop {
+            let mut buf = buffer();
+            buf.clear();
+            buf.resize(header_len + max_payload, 0);
+            let Some(p) = buf
+                .get_mut(header_len..)
+                .map(|b| payloads.next_into(b))
+                .transpose()?
+                .flatten()
+            else {
+                break;
+            };
+            if out.is_empty() {
+                keyframe = buf
+                    .get(header_len..header_len + p.len)
+                    .and_then(|pl| self.depacketizer.parse(pl, p.marker).ok())
+                    .is_some_and(|i| i.keyframe);
+            }
+            header.marker = if audio {
+                std::mem::take(&mut self.talkspurt)
+            } else {
+                p.marker
+            };
+            header.timestamp = timestamp.wrapping_add(p.timestamp_offset);
+            header.write(&mut buf)?;
+            buf.truncate(header_len + p.len);
+            header.sequence_number = header.sequence_number.wrapping_add(1);
+            out.push(buf);
+            if out.len() > MAX_PACKETS_PER_FRAME {
+                return Err(Error::MediaQueueFull);
+            }
+        }
+        self.seq = header.sequence_number;
+        self.last_frame = Some((timestamp, now));
+        self.stats.frames_sent += 1;
+        if keyframe && !audio {
+            self.stats.keyframes_sent += 1;
+        }
+        Ok(out)
+    }
+
+    /// Counts an original packet (unprotected) on its way out.
+    pub fn count_sent(&mut self, packet: &[u8]) {
+        if let Ok(p) = RtpPacket::new_checked(packet) {
+            let payload = p.payload().len();
+            self.stats.packets_sent += 1;
+            self.stats.bytes_sent += payload as u64;
+            self.stats.header_bytes_sent += p.header_len() as u64;
+            self.packet_count = self.packet_count.wrapping_add(1);
+            self.octet_count = self.octet_count.wrapping_add(payload as u32);
+        }
+    }
+
+    /// The sender information of an SR at `now` (RFC 3550 §6.4.1): the RTP timestamp is
+    /// the last frame's, moved on by the time since it was written.
+    pub fn sender_info(&self, now: Instant, ntp: u64) -> SenderInfo {
+        let rtp_time = self.last_frame.map_or(self.timestamp_offset, |(ts, at)| {
+            let elapsed = now.saturating_duration_since(at);
+            let ticks = elapsed.as_nanos() * u128::from(self.codec.clock_rate) / 1_000_000_000;
+            ts.wrapping_add(ticks as u32)
+        });
+        SenderInfo {
+            ntp_time: ntp,
+            rtp_time,
+            packet_count: self.packet_count,
+            octet_count: self.octet_count,
+        }
+    }
+
+    /// A report block about this stream from the peer.
+    pub fn handle_report_block(&mut self, block: &ReportBlock, rtt: Option<Duration>) {
+        if let Some(rtt) = rtt {
+            self.stats.rtt = Some(rtt);
+        }
+        self.stats.remote_packets_lost = i64::from(block.cumulative_lost);
+        self.stats.remote_fraction_lost = block.fraction_lost;
+        self.stats.remote_jitter = Duration::from_nanos(
+            u64::from(block.jitter) * 1_000_000_000 / u64::from(self.codec.clock_rate.max(1)),
+        );
+    }
+}
