@@ -12,12 +12,16 @@ use std::time::Duration;
 
 use sansrtc_bench_peer::{Outcome, measure, sansrtc_pair, str0m_pair, webrtc_pair};
 
-const IMPLS: [&str; 3] = ["sansrtc", "str0m", "webrtc-rs"];
+// `sansrtc` runs on the default provider (RustCrypto), `sansrtc-ring` on the `ring` provider
+// (ring AES-GCM and ECDSA, RustCrypto HMAC-SHA1): str0m's anchor uses aws-lc-rs, so the second
+// row is the like-for-like comparison of native-assembly crypto.
+const IMPLS: [&str; 4] = ["sansrtc", "sansrtc-ring", "str0m", "webrtc-rs"];
 
 fn child(name: &str) -> Result<(), String> {
     let (rcv0, in0) = measure::udp_errors();
     let o: Outcome = match name {
-        "sansrtc" => sansrtc_pair::run()?,
+        "sansrtc" => sansrtc_pair::run(sansrtc_crypto::rust_crypto::provider())?,
+        "sansrtc-ring" => sansrtc_pair::run(sansrtc_crypto::ring::provider())?,
         "str0m" => str0m_pair::run()?,
         "webrtc-rs" => webrtc_pair::run()?,
         _ => return Err(format!("unknown implementation {name}")),
@@ -141,13 +145,13 @@ fn main() {
         .and_then(|(_, r)| r.as_ref().ok())
         .cloned();
     println!(
-        "{:<10} {:>10} {:>11} {:>13} {:>9} {:>13} {:>7} {:>9}",
+        "{:<12} {:>10} {:>11} {:>13} {:>9} {:>13} {:>7} {:>9}",
         "impl", "setup", "MiB/s", "CPU-s/64MiB", "RSS MiB", "UDP drops", "stalls", "max gap"
     );
     for (name, row) in &rows {
         match row {
             Ok(r) => println!(
-                "{:<10} {:>7.2} ms {:>11.1} {:>13.3} {:>9.1} {:>6}/{:<6} {:>7} {:>6.0} ms",
+                "{:<12} {:>7.2} ms {:>11.1} {:>13.3} {:>9.1} {:>6}/{:<6} {:>7} {:>6.0} ms",
                 name,
                 r.setup.as_secs_f64() * 1e3,
                 r.mib_s,
@@ -158,7 +162,7 @@ fn main() {
                 r.stalls,
                 r.max_gap.as_secs_f64() * 1e3
             ),
-            Err(e) => println!("{name:<10} FAILED: {e}"),
+            Err(e) => println!("{name:<12} FAILED: {e}"),
         }
     }
     if let Some(b) = base {
@@ -168,7 +172,7 @@ fn main() {
         for (name, row) in &rows {
             if let (Ok(r), true) = (row, *name != "sansrtc") {
                 println!(
-                    "  {:<10} setup {:>6.2}x  throughput {:>6.2}x  CPU {:>6.2}x  RSS {:>6.2}x",
+                    "  {:<12} setup {:>6.2}x  throughput {:>6.2}x  CPU {:>6.2}x  RSS {:>6.2}x",
                     name,
                     r.setup.as_secs_f64() / b.setup.as_secs_f64().max(1e-12),
                     r.mib_s / b.mib_s.max(1e-12),

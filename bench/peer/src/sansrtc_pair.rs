@@ -6,11 +6,13 @@ use std::time::Instant;
 
 use rand_core::OsRng;
 use sansrtc_cli::driver::Driver;
+use sansrtc_crypto::CryptoProvider;
 use sansrtc_peer::{ChannelConfig, Config, Event, Peer};
 
 use crate::{HIGH_WATER, MESSAGE, Outcome, Receiver, TIMEOUT, TOTAL};
 
-pub fn run() -> Result<Outcome, String> {
+/// Runs the pair with `crypto` as both peers' provider (certificates, DTLS, SRTP).
+pub fn run(crypto: CryptoProvider) -> Result<Outcome, String> {
     let e = |e: &dyn std::fmt::Display| e.to_string();
     let mut driver = Driver::new().map_err(|x| e(&x))?;
     let bind = |driver: &mut Driver| -> Result<(Peer, Vec<mio::net::UdpSocket>), String> {
@@ -18,7 +20,9 @@ pub fn run() -> Result<Outcome, String> {
         let sockets = sansrtc_cli::net::bind_all(&["127.0.0.1:0".parse::<SocketAddr>().unwrap()])
             .map_err(|x| e(&x))?;
         let local = sockets[0].local_addr().map_err(|x| e(&x))?;
-        let peer = Peer::new(Config::new([local], 7), &mut OsRng).map_err(|x| e(&x))?;
+        let mut config = Config::new([local], 7);
+        config.crypto = crypto.clone();
+        let peer = Peer::new(config, &mut OsRng).map_err(|x| e(&x))?;
         Ok((peer, sockets))
     };
     let (mut offerer, s0) = bind(&mut driver)?;
