@@ -94,6 +94,11 @@ pub struct CodecSpec {
     pub rtx: bool,
     /// The RTCP feedback offered.
     pub feedback: Feedback,
+    /// The payload type to offer it with; `None` picks the one Chromium uses for it (so
+    /// captures and browser answers read alike), else the first free dynamic one.
+    pub payload_type: Option<u8>,
+    /// The payload type to offer its RTX with (same rule).
+    pub rtx_payload_type: Option<u8>,
 }
 
 impl CodecSpec {
@@ -104,6 +109,8 @@ impl CodecSpec {
             parameters: "minptime=10;useinbandfec=1".to_owned(),
             rtx: false,
             feedback: Feedback::AUDIO,
+            payload_type: None,
+            rtx_payload_type: None,
         }
     }
 
@@ -114,6 +121,8 @@ impl CodecSpec {
             parameters: String::new(),
             rtx: false,
             feedback: Feedback::NONE,
+            payload_type: None,
+            rtx_payload_type: None,
         }
     }
 
@@ -132,6 +141,8 @@ impl CodecSpec {
             parameters: String::new(),
             rtx: true,
             feedback: Feedback::VIDEO,
+            payload_type: None,
+            rtx_payload_type: None,
         }
     }
 
@@ -142,6 +153,8 @@ impl CodecSpec {
             parameters: format!("profile-id={profile}"),
             rtx: true,
             feedback: Feedback::VIDEO,
+            payload_type: None,
+            rtx_payload_type: None,
         }
     }
 
@@ -155,6 +168,8 @@ impl CodecSpec {
             ),
             rtx: true,
             feedback: Feedback::VIDEO,
+            payload_type: None,
+            rtx_payload_type: None,
         }
     }
 
@@ -165,6 +180,8 @@ impl CodecSpec {
             parameters: "level-idx=5;profile=0;tier=0".to_owned(),
             rtx: true,
             feedback: Feedback::VIDEO,
+            payload_type: None,
+            rtx_payload_type: None,
         }
     }
 
@@ -190,9 +207,19 @@ impl CodecSpec {
         (self.codec == Codec::Opus).then_some(2)
     }
 
-    /// The payload type we use when we offer this format: the static ones for G.711, the
-    /// numbers Chromium uses for the others (so captures read alike), else the next free.
+    /// The same, offered with these payload types (format and RTX).
+    pub fn with_payload_types(mut self, payload_type: u8, rtx: Option<u8>) -> Self {
+        self.payload_type = Some(payload_type);
+        self.rtx_payload_type = rtx;
+        self
+    }
+
+    /// The payload type we use when we offer this format: the configured one, the static
+    /// ones for G.711, the numbers Chromium uses for the others (so captures read alike).
     pub(crate) fn preferred_payload_type(&self) -> Option<u8> {
+        if self.payload_type.is_some() {
+            return self.payload_type;
+        }
         Some(match self.codec {
             Codec::Opus => 111,
             Codec::Pcmu => 0,
@@ -209,6 +236,26 @@ impl CodecSpec {
                 Some((H264Profile::High, 1)) => 112,
                 _ => return None,
             },
+            _ => return None,
+        })
+    }
+
+    /// The RTX payload type we offer for this format: configured, else Chromium's.
+    pub(crate) fn preferred_rtx_payload_type(&self) -> Option<u8> {
+        if self.rtx_payload_type.is_some() {
+            return self.rtx_payload_type;
+        }
+        if self.payload_type.is_some() {
+            return None;
+        }
+        Some(match self.preferred_payload_type()? {
+            96 => 97,
+            98 => 99,
+            102 => 103,
+            108 => 109,
+            112 => 113,
+            116 => 117,
+            45 => 46,
             _ => return None,
         })
     }

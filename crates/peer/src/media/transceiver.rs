@@ -224,7 +224,11 @@ impl Transceiver {
             let Some(pt) = pts.allocate(spec.preferred_payload_type()) else {
                 continue;
             };
-            let rtx_payload_type = if spec.rtx { pts.allocate(None) } else { None };
+            let rtx_payload_type = if spec.rtx {
+                pts.allocate(spec.preferred_rtx_payload_type())
+            } else {
+                None
+            };
             self.local_codecs.push(NegotiatedCodec {
                 codec: spec.codec,
                 payload_type: pt,
