@@ -9,14 +9,16 @@
 //!   timeouts with outbound refresh (§4.3) and optional hairpinning (§6). It drives every node
 //!   ([`Node`]) on one virtual clock: deliver datagrams, fire timers at `poll_timeout`, jump to
 //!   the next event. No sleeps, no real time.
+//! - [`RateLimit`]: a bottleneck with a tail-drop queue on any link
+//!   ([`Link::set_rate_limit`], [`Network::set_link_rate`]), for congestion control tests.
 //! - [`Probe`], [`Echo`] and [`StunServer`]: small ready-made nodes.
 //!
 //! The same seed gives the same run: randomness comes from a small seeded PRNG (not crypto),
 //! events are ordered by (time, sequence number) and nothing depends on hash order. The virtual
 //! clock starts at [`epoch()`], an `Instant` captured once per process.
 //!
-//! What it does not do: IP fragmentation, ICMP, TCP, bandwidth limits or queueing delay, NAT
-//! pools with several public IPs, NATs behind NATs. It is test support (`publish = false`): a
+//! What it does not do: IP fragmentation, ICMP, TCP, AQM (only tail drop), NAT pools with
+//! several public IPs, NATs behind NATs. It is test support (`publish = false`): a
 //! badly built topology (two nodes on one address, a wrong node type) panics.
 //!
 //! # Driving sans-IO nodes through NATs
@@ -91,7 +93,7 @@ use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-pub use link::{Link, LinkConfig, LinkStats};
+pub use link::{Link, LinkConfig, LinkStats, RateLimit};
 pub use nat::{MappingInfo, Nat, NatBehavior, NatConfig, NatDrop, NatStats};
 pub use network::{
     AccessLink, NatId, Network, NetworkStats, NodeId, TraceEvent, TraceHook, TraceKind,

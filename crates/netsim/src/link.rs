@@ -35,6 +35,35 @@ pub struct LinkConfig {
     pub mtu: Option<usize>,
 }
 
+/// A bottleneck on a link: datagrams leave one after the other at `bits_per_second` through a
+/// FIFO queue; one that would wait longer than `max_queue_delay` behind those already queued is
+/// dropped (a tail-drop router queue). The propagation delay and jitter come on top.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Capacity in bits per second (0 drops everything).
+    pub bits_per_second: u64,
+    /// Largest queueing delay before tail drop.
+    pub max_queue_delay: Duration,
+}
+
+impl RateLimit {
+    /// `bits_per_second` with up to `max_queue_delay` of buffering.
+    pub fn new(bits_per_second: u64, max_queue_delay: Duration) -> Self {
+        Self {
+            bits_per_second,
+            max_queue_delay,
+        }
+    }
+
+    fn serialization(&self, bytes: usize) -> Option<Duration> {
+        (self.bits_per_second > 0).then(|| {
+            Duration::from_nanos(
+                (bytes as u64 * 8).saturating_mul(1_000_000_000) / self.bits_per_second,
+            )
+        })
+    }
+}
+
 /// Counters of one link (or, summed, of a whole network).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LinkStats {
@@ -50,6 +79,8 @@ pub struct LinkStats {
     pub reordered: u64,
     /// Datagrams dropped because they were larger than the MTU.
     pub dropped_mtu: u64,
+    /// Datagrams dropped by a full bottleneck queue ([`RateLimit`]); also counted in `lost`.
+    pub dropped_queue: u64,
 }
 
 /// What [`Impairment::send`] did with a datagram.
@@ -129,6 +160,9 @@ pub(crate) struct Impairment {
     stats: LinkStats,
     /// The datagram currently held back for reordering, if still queued.
     held: Option<Key>,
+    rate: Option<RateLimit>,
+    /// When the bottleneck finishes sending what it has queued.
+    busy_until: Option<Instant>,
 }
 
 impl Impairment {
@@ -138,7 +172,13 @@ impl Impairment {
             rng: Rng::new(seed),
             stats: LinkStats::default(),
             held: None,
+            rate: None,
+            busy_until: None,
         }
+    }
+
+    pub(crate) fn set_rate_limit(&mut self, rate: Option<RateLimit>) {
+        self.rate = rate;
     }
 
     pub(crate) fn config(&self) -> &LinkConfig {
@@ -185,8 +225,25 @@ impl Impairment {
             self.stats.lost += 1;
             return Fate::Lost(datagram);
         }
+        // The bottleneck: wait behind what is queued, then the datagram's own sending time.
+        let mut departure = now;
+        if let Some(rate) = self.rate {
+            let start = self.busy_until.map_or(now, |b| b.max(now));
+            let Some(serialization) = rate.serialization(datagram.payload.len()) else {
+                self.stats.lost += 1;
+                self.stats.dropped_queue += 1;
+                return Fate::Lost(datagram);
+            };
+            if start.saturating_duration_since(now) > rate.max_queue_delay {
+                self.stats.lost += 1;
+                self.stats.dropped_queue += 1;
+                return Fate::Lost(datagram);
+            }
+            departure = start + serialization;
+            self.busy_until = Some(departure);
+        }
 
-        let at = now + self.config.delay + jitter;
+        let at = departure + self.config.delay + jitter;
         let copy = duplicate.then(|| datagram.clone());
         let previously_held = self.held.take();
 
@@ -275,5 +332,10 @@ impl Link {
     /// Setting `loss: 1.0` partitions the link.
     pub fn set_config(&mut self, config: LinkConfig) {
         self.impairment.set_config(config);
+    }
+
+    /// Puts a bottleneck on the link (or removes it with `None`) for datagrams sent from now on.
+    pub fn set_rate_limit(&mut self, rate: Option<RateLimit>) {
+        self.impairment.set_rate_limit(rate);
     }
 }

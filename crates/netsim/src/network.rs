@@ -413,6 +413,20 @@ impl Network {
         }
     }
 
+    /// Puts a bottleneck ([`RateLimit`](crate::RateLimit)) on the node's uplink and/or
+    /// downlink for datagrams sent from now on; `None` removes it.
+    pub fn set_link_rate(
+        &mut self,
+        id: NodeId,
+        up: Option<crate::RateLimit>,
+        down: Option<crate::RateLimit>,
+    ) {
+        if let Some(slot) = self.nodes.get_mut(id.0) {
+            slot.up.set_rate_limit(up);
+            slot.down.set_rate_limit(down);
+        }
+    }
+
     /// The network's counters.
     pub fn stats(&self) -> NetworkStats {
         self.stats

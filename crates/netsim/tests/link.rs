@@ -11,7 +11,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use sansrtc_netsim::{Datagram, Link, LinkConfig, LinkStats, epoch};
+use sansrtc_netsim::{Datagram, Link, LinkConfig, LinkStats, RateLimit, epoch};
 
 const N: u32 = 20_000;
 
@@ -273,4 +273,60 @@ mod properties {
             prop_assert_eq!(link.in_flight(), 0);
         }
     }
+}
+
+#[test]
+fn rate_limit_serializes_and_tail_drops() {
+    // 1 Mbit/s with 50 ms of queue: 1250-byte datagrams take 10 ms each.
+    let mut link = Link::new(
+        LinkConfig {
+            delay: Duration::from_millis(20),
+            ..LinkConfig::default()
+        },
+        1,
+    );
+    link.set_rate_limit(Some(RateLimit::new(1_000_000, Duration::from_millis(50))));
+    let t0 = epoch();
+    // A burst of 10 at once: 6 fit (waits of 0..50 ms), the rest are dropped.
+    for n in 0..10u8 {
+        link.send(t0, Datagram::new(addr(), addr(), vec![n; 1250]));
+    }
+    let mut arrivals = Vec::new();
+    while let Some(at) = link.next_delivery() {
+        let d = link.poll_deliver(at).unwrap();
+        arrivals.push((at - t0, d.payload[0]));
+    }
+    let ms = |m| Duration::from_millis(m);
+    assert_eq!(
+        arrivals,
+        [
+            (ms(30), 0),
+            (ms(40), 1),
+            (ms(50), 2),
+            (ms(60), 3),
+            (ms(70), 4),
+            (ms(80), 5)
+        ]
+    );
+    let stats = link.stats();
+    assert_eq!((stats.dropped_queue, stats.lost), (4, 4));
+    // Paced at the capacity, nothing waits or drops: delay stays the propagation + 10 ms.
+    let t1 = t0 + Duration::from_secs(1);
+    for n in 0..20u32 {
+        link.send(
+            t1 + ms(10) * n,
+            Datagram::new(addr(), addr(), vec![0; 1250]),
+        );
+    }
+    let mut last = None;
+    while let Some(at) = link.next_delivery() {
+        link.poll_deliver(at).unwrap();
+        last = Some(at);
+    }
+    assert_eq!(last, Some(t1 + ms(190) + ms(30)));
+    assert_eq!(link.stats().dropped_queue, 4);
+    // Removed: no serialization.
+    link.set_rate_limit(None);
+    link.send(t1 + ms(500), Datagram::new(addr(), addr(), vec![0; 1250]));
+    assert_eq!(link.next_delivery(), Some(t1 + ms(520)));
 }
