@@ -338,3 +338,240 @@ fn recvonly_answer_to_a_sendonly_offer() {
     assert!(w.run_until(ms(200), |w| !frames(&w.peek(w.b).log).is_empty()));
     let _ = TestLoss::default();
 }
+
+#[test]
+fn gcc_bandwidth_estimate_drops_under_a_capacity_limit_and_recovers() {
+    let (mut w, audio, video) = av_world(Options {
+        app_b: App::Sink,
+        seed: 11,
+        link: LinkConfig {
+            delay: ms(20),
+            ..LinkConfig::default()
+        },
+        ..Options::default()
+    });
+    let estimates = |w: &mut World, from: usize| -> Vec<u64> {
+        w.a().log[from..]
+            .iter()
+            .filter_map(|(_, e)| match e {
+                Event::BandwidthEstimate(b) => Some(*b),
+                _ => None,
+            })
+            .collect()
+    };
+    // The application encodes at 80% of the estimate, up to 8000-byte frames (1.9 Mbit/s).
+    send_av_adaptive(&mut w, audio, video, Duration::from_secs(10), 8000, true);
+    let open = w.a().peer.bandwidth_estimate().unwrap();
+    assert!(open > 1_200_000, "grew on a clean link: {open}");
+    // A 500 kbit/s bottleneck with 300 ms of buffer on A's uplink.
+    let a = w.a;
+    w.net.set_link_rate(
+        a,
+        Some(sansrtc_netsim::RateLimit::new(500_000, ms(300))),
+        None,
+    );
+    let mark = w.a().log.len();
+    send_av_adaptive(&mut w, audio, video, Duration::from_secs(15), 8000, true);
+    let limited = w.a().peer.bandwidth_estimate().unwrap();
+    let low = estimates(&mut w, mark).into_iter().min().unwrap();
+    assert!(low < 500_000, "dropped below the capacity: min {low}");
+    assert!(limited < 600_000, "stays near the capacity: {limited}");
+    assert!(limited > 100_000, "does not collapse: {limited}");
+    // The bottleneck goes away: the estimate climbs again.
+    w.net.set_link_rate(a, None, None);
+    send_av_adaptive(&mut w, audio, video, Duration::from_secs(20), 8000, true);
+    let recovered = w.a().peer.bandwidth_estimate().unwrap();
+    assert!(recovered > 1_000_000, "recovered: {recovered}");
+    let s = w.a().peer.stats();
+    assert_eq!(s.bandwidth_estimate, Some(recovered));
+    let trace: Vec<(u64, u64)> = w
+        .a()
+        .log
+        .iter()
+        .filter_map(|(t, e)| match e {
+            Event::BandwidthEstimate(b) => {
+                Some(((*t - sansrtc_netsim::epoch()).as_millis() as u64, *b / 1000))
+            }
+            _ => None,
+        })
+        .collect();
+    eprintln!("estimate (ms, kbit/s): {trace:?}");
+}
+
+/// Video frames on B, checked to be exactly what A wrote and without gaps.
+fn assert_all_video_frames(w: &mut World, sent: u32, size: usize) {
+    let got = frames(&w.b().log);
+    let video: Vec<&MediaFrame> = got.iter().filter(|f| f.codec == Codec::Vp8).collect();
+    assert_eq!(video.len() as u32, sent);
+    for (i, f) in video.iter().enumerate() {
+        assert_eq!(f.data, vp8_frame(i as u32, f.keyframe, size), "frame {i}");
+        assert!(!f.discontinuity, "frame {i}");
+    }
+}
+
+#[test]
+fn rfc4588_4_every_20th_packet_dropped_by_the_sender_hook_is_repaired_over_rtx() {
+    let (mut w, audio, video) = av_world(Options {
+        app_b: App::Sink,
+        ..Options::default()
+    });
+    w.a().peer.set_media_loss_for_testing(TestLoss {
+        outgoing_every: Some(20),
+        incoming_every: None,
+    });
+    let (_, v_n) = send_av(&mut w, audio, video, 4, 2500);
+    w.run_for(ms(500));
+    assert_all_video_frames(&mut w, v_n, 2500);
+    let out = w
+        .a()
+        .peer
+        .transceiver_stats(video)
+        .unwrap()
+        .outbound
+        .unwrap();
+    assert!(out.packets_dropped_for_testing > 10, "{out:?}");
+    // Every dropped video packet was asked for and resent once (audio has no NACK).
+    assert!(out.retransmitted_packets_sent >= out.packets_dropped_for_testing / 2);
+    let mid = w.a().peer.transceiver(video).unwrap().mid.unwrap();
+    let b_video = w.b().peer.transceiver_by_mid(&mid).unwrap();
+    let inbound = &w.b().peer.transceiver_stats(b_video).unwrap().inbound[0];
+    assert_eq!(
+        inbound.retransmitted_packets_received,
+        out.retransmitted_packets_sent
+    );
+    assert!(inbound.nacks_sent >= inbound.retransmitted_packets_received);
+    // The RTX stream is not a stream of its own on B.
+    assert_eq!(
+        w.b().peer.transceiver_stats(b_video).unwrap().inbound.len(),
+        1
+    );
+}
+
+#[test]
+fn rfc4585_6_2_1_without_rtx_the_original_srtp_packet_is_resent() {
+    // B offers VP8 without RTX (as some endpoints do): NACKs are answered with the stored,
+    // already-protected original (SRTP never protects an index twice).
+    let opts = Options {
+        app_b: App::Sink,
+        ..Options::default()
+    };
+    let mut w = World::new(opts);
+    let mut vp8 = sansrtc_peer::CodecSpec::vp8();
+    vp8.rtx = false;
+    let video = w
+        .a()
+        .peer
+        .add_transceiver(TransceiverConfig::new(MediaKind::Video).with_codecs([vp8]))
+        .unwrap();
+    let audio = w.a().peer.add_track(MediaKind::Audio).unwrap();
+    w.negotiate();
+    assert!(w.run_until(Duration::from_secs(10), |w| w.both_connected()));
+    let info = w.a().peer.transceiver(video).unwrap();
+    assert_eq!(info.codecs[0].rtx_payload_type, None);
+    w.a().peer.set_media_loss_for_testing(TestLoss {
+        outgoing_every: Some(15),
+        incoming_every: None,
+    });
+    let (_, v_n) = send_av(&mut w, audio, video, 3, 2500);
+    w.run_for(ms(500));
+    assert_all_video_frames(&mut w, v_n, 2500);
+    let out = w
+        .a()
+        .peer
+        .transceiver_stats(video)
+        .unwrap()
+        .outbound
+        .unwrap();
+    assert_eq!(out.rtx_ssrc, None);
+    assert!(out.retransmitted_packets_sent > 0);
+    assert_eq!(
+        w.b().peer.stats().srtp_packets_rejected,
+        0,
+        "no replay, no reuse"
+    );
+}
+
+#[test]
+fn receiver_hook_drops_every_20th_arriving_packet_and_nack_repairs_it() {
+    let (mut w, audio, video) = av_world(Options {
+        app_b: App::Sink,
+        ..Options::default()
+    });
+    w.b().peer.set_media_loss_for_testing(TestLoss {
+        outgoing_every: None,
+        incoming_every: Some(20),
+    });
+    let (_, v_n) = send_av(&mut w, audio, video, 3, 2500);
+    w.run_for(ms(500));
+    assert_all_video_frames(&mut w, v_n, 2500);
+    let mid = w.a().peer.transceiver(video).unwrap().mid.unwrap();
+    let b_video = w.b().peer.transceiver_by_mid(&mid).unwrap();
+    let inbound = &w.b().peer.transceiver_stats(b_video).unwrap().inbound[0];
+    assert!(inbound.packets_dropped_for_testing > 3, "{inbound:?}");
+    assert_eq!(
+        inbound.retransmitted_packets_received,
+        inbound.packets_dropped_for_testing
+    );
+}
+
+#[test]
+fn rfc5104_4_3_1_fir_is_a_keyframe_request_once_per_sequence_number() {
+    use sansrtc_rtp::rtcp::{FirEntry, RtcpWriter};
+    let (mut w, audio, video) = av_world(Options {
+        app_b: App::Sink,
+        ..Options::default()
+    });
+    send_av(&mut w, audio, video, 1, 1000);
+    let ssrc = w.a().peer.transceiver(video).unwrap().ssrc;
+    // B's SRTP session writes a FIR (twice with the same number, then a new one).
+    let mut fir = |seq: u8| {
+        let mut buf = vec![0u8; 64];
+        let n = {
+            let mut wr = RtcpWriter::new(&mut buf);
+            wr.fir(
+                0x1234,
+                &[FirEntry {
+                    ssrc,
+                    sequence_number: seq,
+                }],
+            )
+            .unwrap();
+            wr.len()
+        };
+        buf.truncate(n);
+        buf
+    };
+    let mut delivered = 0;
+    for seq in [7u8, 7, 8] {
+        let mut packet = fir(seq);
+        w.b()
+            .peer
+            .srtp()
+            .unwrap()
+            .protect_rtcp(&mut packet)
+            .unwrap();
+        let (a_addr, b_addr) = (common::sa(common::A_ADDR), common::sa(common::B_ADDR));
+        let now = w.now();
+        w.a().peer.handle_datagram(now, a_addr, b_addr, &packet);
+        w.a().collect(now);
+        delivered += 1;
+    }
+    assert_eq!(delivered, 3);
+    let requests = w
+        .a()
+        .log
+        .iter()
+        .filter(|(_, e)| {
+            matches!(e, Event::KeyframeRequest { kind: KeyframeRequestKind::Fir, transceiver } if *transceiver == video)
+        })
+        .count();
+    assert_eq!(requests, 2);
+    let out = w
+        .a()
+        .peer
+        .transceiver_stats(video)
+        .unwrap()
+        .outbound
+        .unwrap();
+    assert_eq!(out.firs_received, 2);
+}
