@@ -524,7 +524,7 @@ fn rfc5104_4_3_1_fir_is_a_keyframe_request_once_per_sequence_number() {
     send_av(&mut w, audio, video, 1, 1000);
     let ssrc = w.a().peer.transceiver(video).unwrap().ssrc;
     // B's SRTP session writes a FIR (twice with the same number, then a new one).
-    let mut fir = |seq: u8| {
+    let fir = |seq: u8| {
         let mut buf = vec![0u8; 64];
         let n = {
             let mut wr = RtcpWriter::new(&mut buf);
