@@ -61,7 +61,10 @@
 pub mod container;
 pub mod demo;
 pub mod driver;
+pub mod media;
 pub mod net;
+pub mod play;
+pub mod save;
 pub mod serve;
 pub mod session;
 pub mod signal;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use sansrtc_cli::driver::Driver;
 use sansrtc_cli::session::{self, NetOptions, Role};
-use sansrtc_cli::{demo, net, transfer};
+use sansrtc_cli::{demo, media, net, play, save, transfer};
 use sansrtc_peer::TurnServer;
 
 /// WebRTC as sans-IO Rust crates: the reference driver.
@@ -33,6 +33,68 @@ enum Command {
     /// A local web page from which a browser connects to this peer: an echo channel and a chat
     /// box that talks to this terminal.
     Serve(ServeArgs),
+    /// Answer a browser's offer (stdin/stdout as `answer`) and write the camera and microphone
+    /// it sends to files: VP8/VP9/AV1 to IVF (H.264 to a .h264 file), Opus to Ogg.
+    SaveToDisk(SaveArgs),
+    /// Offer (stdout/stdin as `offer`, or --answer) and send a file's frames at their frame
+    /// rate, looping: IVF (VP8/VP9/AV1) or .h264 video, Ogg Opus audio.
+    PlayFromDisk(PlayArgs),
+}
+
+#[derive(Debug, Args)]
+struct SaveArgs {
+    /// Video file to write (IVF; a .h264 path gets an H.264 Annex B stream).
+    #[arg(long, value_name = "FILE")]
+    video: Option<PathBuf>,
+    /// Audio file to write (Ogg Opus).
+    #[arg(long, value_name = "FILE")]
+    audio: Option<PathBuf>,
+    /// Offer receive-only sections instead of answering an offer.
+    #[arg(long)]
+    offer: bool,
+    /// Stop after this many seconds of connection (default: when the browser hangs up or
+    /// stdin ends).
+    #[arg(long, value_name = "S")]
+    duration: Option<f64>,
+    /// Give up when nothing connected after this many seconds.
+    #[arg(long, value_name = "S", default_value_t = 60.0)]
+    timeout: f64,
+    /// Test hook: drop every N-th incoming media RTP packet, for NACK/RTX to repair.
+    #[arg(long, value_name = "N", hide = true)]
+    drop_every: Option<u32>,
+    #[command(flatten)]
+    net: NetArgs,
+}
+
+#[derive(Debug, Args)]
+struct PlayArgs {
+    /// Video file to send (IVF with VP8/VP9/AV1, or a .h264 Annex B stream).
+    #[arg(long, value_name = "FILE")]
+    video: Option<PathBuf>,
+    /// Audio file to send (Ogg Opus).
+    #[arg(long, value_name = "FILE")]
+    audio: Option<PathBuf>,
+    /// Frame rate of a .h264 file (IVF carries timestamps).
+    #[arg(long, default_value_t = 30.0)]
+    fps: f64,
+    /// Answer the browser's offer instead of offering.
+    #[arg(long)]
+    answer: bool,
+    /// Play the files once instead of looping.
+    #[arg(long)]
+    once: bool,
+    /// Stop after this many seconds of connection (default: when the browser hangs up or
+    /// stdin ends).
+    #[arg(long, value_name = "S")]
+    duration: Option<f64>,
+    /// Give up when nothing connected after this many seconds.
+    #[arg(long, value_name = "S", default_value_t = 60.0)]
+    timeout: f64,
+    /// Test hook: drop every N-th outgoing media RTP packet, for the browser's NACKs to repair.
+    #[arg(long, value_name = "N", hide = true)]
+    drop_every: Option<u32>,
+    #[command(flatten)]
+    net: NetArgs,
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +203,8 @@ fn main() -> ExitCode {
         Command::Offer(args) => run_session(Role::Offer, &args),
         Command::Answer(args) => run_session(Role::Answer, &args),
         Command::Serve(args) => serve(&args),
+        Command::SaveToDisk(args) => save_to_disk(&args),
+        Command::PlayFromDisk(args) => play_from_disk(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -169,6 +233,59 @@ fn run_session(role: Role, args: &SessionArgs) -> Result<(), String> {
     let input = session::spawn_stdin(driver.waker().map_err(|e| e.to_string())?);
     let mut stdout = std::io::stdout().lock();
     session::run(&options, &mut driver, &input, &mut stdout).map_err(|e| e.to_string())
+}
+
+fn seconds(name: &str, s: f64) -> Result<Duration, String> {
+    if s > 0.0 && s.is_finite() {
+        Ok(Duration::from_secs_f64(s))
+    } else {
+        Err(format!("--{name} must be a positive number of seconds"))
+    }
+}
+
+fn media_session(
+    app: &mut dyn media::MediaApp,
+    role: Role,
+    timeout: f64,
+    duration: Option<f64>,
+    net: &NetArgs,
+) -> Result<(), String> {
+    let options = media::SessionOptions {
+        role,
+        timeout: seconds("timeout", timeout)?,
+        duration: duration.map(|d| seconds("duration", d)).transpose()?,
+        net: net.options()?,
+    };
+    let mut driver = Driver::new().map_err(|e| e.to_string())?;
+    let input = session::spawn_stdin(driver.waker().map_err(|e| e.to_string())?);
+    let mut stdout = std::io::stdout().lock();
+    media::run(&options, app, &mut driver, &input, &mut stdout).map_err(|e| e.to_string())
+}
+
+fn save_to_disk(args: &SaveArgs) -> Result<(), String> {
+    let options = save::SaveOptions {
+        video: args.video.clone(),
+        audio: args.audio.clone(),
+        offer: args.offer,
+        drop_every: args.drop_every.filter(|&n| n > 0),
+    };
+    let role = save::role(&options);
+    let mut saver = save::Saver::new(options).map_err(|e| e.to_string())?;
+    media_session(&mut saver, role, args.timeout, args.duration, &args.net)
+}
+
+fn play_from_disk(args: &PlayArgs) -> Result<(), String> {
+    let options = play::PlayOptions {
+        video: args.video.clone(),
+        audio: args.audio.clone(),
+        fps: args.fps,
+        answer: args.answer,
+        looping: !args.once,
+        drop_every: args.drop_every.filter(|&n| n > 0),
+    };
+    let mut player = play::Player::new(options).map_err(|e| e.to_string())?;
+    let role = player.role();
+    media_session(&mut player, role, args.timeout, args.duration, &args.net)
 }
 
 fn serve(args: &ServeArgs) -> Result<(), String> {

@@ -130,6 +130,9 @@ pub enum Error {
     /// A file transfer went wrong.
     #[error("file transfer: {0}")]
     Transfer(String),
+    /// A media file could not be read or written.
+    #[error("{0}")]
+    Media(#[from] crate::container::Error),
 }
 
 /// What stdin delivers to the loop.

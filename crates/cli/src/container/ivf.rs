@@ -249,6 +249,12 @@ impl<W: Write + Seek> IvfWriter<W> {
         self.header.height = height;
     }
 
+    /// Flushes what was written to the inner writer.
+    pub fn flush(&mut self) -> Result<(), Error> {
+        self.inner.flush()?;
+        Ok(())
+    }
+
     /// Frames written so far.
     pub fn frames(&self) -> u32 {
         self.frames
