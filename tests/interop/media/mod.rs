@@ -185,7 +185,11 @@ pub fn sansrtc(args: &[&str]) -> Vec<String> {
 /// The video codecs (rtpmap names) in an offer of this Chromium.
 pub fn chromium_offer_codecs() -> Vec<String> {
     let (ns, _) = namespaces();
-    let mut p = Proc::spawn("chromium --offer-codecs", &ns, &chromium(&["--offer-codecs"]));
+    let mut p = Proc::spawn(
+        "chromium --offer-codecs",
+        &ns,
+        &chromium(&["--offer-codecs"]),
+    );
     let v = p
         .next_json("codecs", Instant::now() + Duration::from_secs(60))
         .unwrap_or_else(|| panic!("no codec list: {}", p.stderr()));
@@ -235,7 +239,10 @@ pub struct Probe {
 pub fn probe(path: &Path) -> Probe {
     let out = Command::new("ffprobe")
         .args(["-v", "error", "-count_frames"])
-        .args(["-show_entries", "stream=codec_name,nb_read_frames,width,height,duration:packet=pts_time"])
+        .args([
+            "-show_entries",
+            "stream=codec_name,nb_read_frames,width,height,duration:packet=pts_time",
+        ])
         .args(["-of", "json"])
         .arg(path)
         .output()
