@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Interop tests against real third-party peers: OpenSSL (DTLS), coturn (STUN/TURN), headless
-# Chromium and aiortc (data channels, with the `sansrtc` binary as the other peer).
+# Chromium and aiortc (data channels, with the `sansrtc` binary as the other peer), and Chromium's
+# fake camera and microphone against `sansrtc save-to-disk` / `play-from-disk` (files checked and
+# made with ffmpeg).
 #   bash tests/interop/run.sh
 # Steps: install what is missing (Debian packages; npm playwright-core and PyPI aiortc into
 # $INTEROP_DEPS, default /tmp/sansrtc-interop-deps; never a downloaded browser), create the two
@@ -20,6 +22,8 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v nft >/dev/null 2>&1 || need+=(nftables)
+# ffmpeg/ffprobe: the media tests make clips with it and decode what save-to-disk wrote.
+{ command -v ffmpeg && command -v ffprobe; } >/dev/null 2>&1 || need+=(ffmpeg)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
@@ -33,6 +37,7 @@ fi
 openssl version
 turnserver --version 2>/dev/null | head -1 || true
 /usr/bin/chromium --version 2>/dev/null | grep -i chromium
+ffmpeg -hide_banner -version | sed -n 1p
 
 echo "== step 2: npm playwright-core (the CDP driver for /usr/bin/chromium)"
 mkdir -p "$DEPS"
