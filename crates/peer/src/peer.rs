@@ -25,9 +25,6 @@ use crate::media::types::{
 };
 use crate::{Error, Stats};
 
-/// SCTP packets moved into DTLS per `poll_transmit` when DTLS has nothing queued: small
-/// packets (SACKs, DCEP) share a datagram with the next one.
-const SCTP_BATCH: usize = 4;
 /// Largest datagram kept while waiting for the remote description.
 const MAX_EARLY_DATAGRAM: usize = 2048;
 /// Datagrams DTLS may still send after close (close_notify, a fatal alert, an SCTP ABORT).
@@ -872,17 +869,17 @@ impl Peer {
         {
             n = Some(out.len());
         }
-        if n.is_none()
+        // One SCTP packet per datagram, never several records in one: aiortc reads one DTLS
+        // record per datagram it receives, so a second one would wait for the next datagram
+        // and leave aiortc one SCTP packet behind for the rest of the association
+        // (tests/dtls_records.rs). libwebrtc and aiortc send one packet per datagram too.
+        while n.is_none()
             && let Some(sctp) = self.sctp.as_mut()
+            && let Some(len) = sctp.poll_transmit(now, &mut self.sctp_buf)
         {
-            for _ in 0..SCTP_BATCH {
-                let Some(len) = sctp.poll_transmit(now, &mut self.sctp_buf) else {
-                    break;
-                };
-                let packet = self.sctp_buf.get(..len).unwrap_or_default();
-                if dtls.send_application_data(packet).is_err() {
-                    self.stats.sctp_packets_dropped += 1;
-                }
+            let packet = self.sctp_buf.get(..len).unwrap_or_default();
+            if dtls.send_application_data(packet).is_err() {
+                self.stats.sctp_packets_dropped += 1;
             }
             n = dtls.poll_transmit(now, out);
         }
