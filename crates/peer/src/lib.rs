@@ -105,6 +105,8 @@ mod config;
 pub mod demux;
 mod error;
 mod event;
+#[doc(hidden)]
+pub mod fuzzing;
 mod jsep;
 mod media;
 mod peer;

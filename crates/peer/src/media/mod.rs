@@ -23,7 +23,6 @@ use sansrtc_rtp::rtcp::{
     Compound, ReportBlock, RtcpPacket, RtcpWriter, SdesItem, TransportCcRecorder, sdes_item,
 };
 use sansrtc_rtp::{ExtensionKind, ExtensionMap, RtpPacket};
-use sansrtc_srtp::Session as SrtpSession;
 
 use crate::{Error, Event};
 use bwe::{BandwidthEstimator, PacketResult, SendHistory};
@@ -50,6 +49,24 @@ const TWCC_RECORDER: usize = 4096;
 const PLI_INTERVAL: Duration = Duration::from_millis(500);
 /// Pacing rate over the estimate (libwebrtc's pacing factor).
 const PACING_FACTOR: f64 = 2.5;
+
+/// What protects outgoing packets: the SRTP session, or nothing (the fuzz harness).
+pub(crate) trait Protect {
+    /// Protects the RTP packet in `buf`; false if it must not be sent.
+    fn protect_rtp(&mut self, buf: &mut Vec<u8>) -> bool;
+    /// Protects the RTCP compound in `buf`; false if it must not be sent.
+    fn protect_rtcp(&mut self, buf: &mut Vec<u8>) -> bool;
+}
+
+impl Protect for sansrtc_srtp::Session {
+    fn protect_rtp(&mut self, buf: &mut Vec<u8>) -> bool {
+        sansrtc_srtp::Session::protect_rtp(self, buf).is_ok()
+    }
+
+    fn protect_rtcp(&mut self, buf: &mut Vec<u8>) -> bool {
+        sansrtc_srtp::Session::protect_rtcp(self, buf).is_ok()
+    }
+}
 
 /// A planned transceiver for one offered m= section (decided while reading the offer, created
 /// only once nothing can fail any more).
@@ -417,6 +434,11 @@ impl Media {
         })
     }
 
+    /// The RTX SSRC of transceiver `i` (0 if none).
+    pub fn rtx_ssrc(&self, i: usize) -> u32 {
+        self.transceivers.get(i).map_or(0, |t| t.rtx_ssrc)
+    }
+
     pub fn by_mid(&self, mid: &str) -> Option<TransceiverId> {
         self.transceivers
             .iter()
@@ -515,14 +537,14 @@ impl Media {
     pub fn poll_transmit(
         &mut self,
         now: Instant,
-        srtp: &mut SrtpSession,
+        srtp: &mut impl Protect,
         out: &mut Vec<u8>,
     ) -> bool {
         while let Some(packet) = self.rtcp_out.pop_front() {
             out.clear();
             out.extend_from_slice(&packet);
             self.recycle(packet);
-            if srtp.protect_rtcp(out).is_ok() {
+            if srtp.protect_rtcp(out) {
                 return true;
             }
         }
@@ -552,7 +574,7 @@ impl Media {
         &mut self,
         now: Instant,
         index: usize,
-        srtp: &mut SrtpSession,
+        srtp: &mut impl Protect,
         out: &mut Vec<u8>,
     ) -> Option<bool> {
         let ntp = self.ntp(now);
@@ -564,7 +586,7 @@ impl Media {
         if sender.rtx.is_some() {
             let _ = sender.history.insert(now, out);
         }
-        if srtp.protect_rtp(out).is_err() {
+        if !srtp.protect_rtp(out) {
             return None;
         }
         if sender.rtx.is_none() {
@@ -591,7 +613,7 @@ impl Media {
     fn poll_retransmission(
         &mut self,
         now: Instant,
-        srtp: &mut SrtpSession,
+        srtp: &mut impl Protect,
         out: &mut Vec<u8>,
     ) -> bool {
         for i in 0..self.senders.len() {
@@ -613,7 +635,7 @@ impl Media {
                     let tw = self.tw_next;
                     let ext = self.transceivers.get(i).map(|t| &t.extensions);
                     let stamped = ext.is_some_and(|e| stamp(out, e, ntp, tw));
-                    if srtp.protect_rtp(out).is_err() {
+                    if !srtp.protect_rtp(out) {
                         continue;
                     }
                     if stamped {
