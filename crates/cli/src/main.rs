@@ -30,8 +30,8 @@ enum Command {
     Offer(SessionArgs),
     /// Read an offer line from stdin, print the answer line, then serve the offerer's channels.
     Answer(SessionArgs),
-    /// A local web page from which a browser connects to this peer: an echo channel and a chat
-    /// box that talks to this terminal.
+    /// A local web page from which a browser connects to this peer: an echo channel, a chat
+    /// box that talks to this terminal, and buttons that send the camera to disk or play a file.
     Serve(ServeArgs),
     /// Answer a browser's offer (stdin/stdout as `answer`) and write the camera and microphone
     /// it sends to files: VP8/VP9/AV1 to IVF (H.264 to a .h264 file), Opus to Ogg.
@@ -105,6 +105,18 @@ struct ServeArgs {
     /// Address the HTTP server listens on.
     #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
     http_bind: IpAddr,
+    /// Where the page's "send my camera to disk" writes browser-N.ivf and browser-N.ogg.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    save_dir: PathBuf,
+    /// The video the page's "play a file to me" sends (IVF or .h264), looping.
+    #[arg(long, value_name = "FILE")]
+    play: Option<PathBuf>,
+    /// Audio sent along with --play (Ogg Opus).
+    #[arg(long, value_name = "FILE", requires = "play")]
+    play_audio: Option<PathBuf>,
+    /// Frame rate of a .h264 --play file.
+    #[arg(long, default_value_t = 30.0)]
+    fps: f64,
     #[command(flatten)]
     net: NetArgs,
 }
@@ -292,6 +304,10 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
     let options = sansrtc_cli::serve::Options {
         http: SocketAddr::new(args.http_bind, args.port),
         net: args.net.options()?,
+        save_dir: args.save_dir.clone(),
+        play: args.play.clone(),
+        play_audio: args.play_audio.clone(),
+        fps: args.fps,
     };
     let mut stdout = std::io::stdout().lock();
     sansrtc_cli::serve::run(&options, &mut stdout).map_err(|e| e.to_string())

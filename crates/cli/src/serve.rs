@@ -8,12 +8,19 @@
 //! on stdout, each line typed here goes to every connected browser (and what one browser says
 //! reaches the others too).
 //!
+//! The page's media buttons make their own connections: "send my camera to disk" offers the
+//! browser's camera and microphone, which this process writes to `--save-dir` as
+//! `browser-N.ivf` and `browser-N.ogg` (see [`crate::save`]); "play a file to me" offers to
+//! receive, and this process answers with the `--play` video (and `--play-audio`) file, looping
+//! (see [`crate::play`]). The page POSTs those offers to `/offer?save` and `/offer?play`.
+//!
 //! The HTTP server (tiny_http) runs on its own thread and hands offers to the run loop through
 //! a channel, waking it; the loop owns every peer and socket.
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
@@ -21,6 +28,9 @@ use rand_core::OsRng;
 use sansrtc_peer::{Bytes, ChannelId, ConnectionState, Event, Peer};
 
 use crate::driver::{Driver, IDLE, PeerIndex};
+use crate::media::MediaApp;
+use crate::play::{PlayOptions, Player};
+use crate::save::{SaveOptions, Saver};
 use crate::session::{self, Input, NetOptions};
 use crate::signal::Description;
 
@@ -38,6 +48,25 @@ pub struct Options {
     pub http: SocketAddr,
     /// Where the peers gather candidates.
     pub net: NetOptions,
+    /// Where "send my camera to disk" writes its files.
+    pub save_dir: PathBuf,
+    /// The video "play a file to me" sends (IVF or .h264); `None` refuses that button.
+    pub play: Option<PathBuf>,
+    /// The audio it sends along (Ogg Opus).
+    pub play_audio: Option<PathBuf>,
+    /// Frame rate of a .h264 `play` file.
+    pub fps: f64,
+}
+
+/// What a browser's offer asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The chat and echo channels.
+    Chat,
+    /// Its camera and microphone to files.
+    Save,
+    /// The `--play` file to it.
+    Play,
 }
 
 /// Why serving stopped.
@@ -54,6 +83,7 @@ pub enum Error {
 
 /// An offer from the HTTP thread and where its answer goes.
 struct Offer {
+    mode: Mode,
     description: Description,
     reply: mpsc::Sender<Result<String, String>>,
 }
@@ -65,6 +95,9 @@ struct Visitor {
     echo: Option<ChannelId>,
     /// The HTTP request waiting for the answer (until gathering completes).
     reply: Option<mpsc::Sender<Result<String, String>>>,
+    /// Saving or playing, for the media buttons.
+    media: Option<Box<dyn MediaApp>>,
+    connected: bool,
 }
 
 /// Runs the server until the process is stopped.
@@ -83,14 +116,28 @@ pub fn run(o: &Options, out: &mut dyn Write) -> Result<(), Error> {
 
     let mut visitors: HashMap<PeerIndex, Visitor> = HashMap::new();
     let mut next_number = 1;
+    let mut wake: Option<Instant> = None;
     loop {
-        driver.turn(Some(Instant::now() + IDLE))?;
+        let idle = Instant::now() + IDLE;
+        driver.turn(Some(wake.map_or(idle, |w| w.min(idle))))?;
         while let Ok(offer) = offers.try_recv() {
             if visitors.len() >= MAX_VISITORS {
                 let _ = offer.reply.send(Err("too many browsers connected".into()));
                 continue;
             }
-            match accept(&mut driver, &o.net, &offer.description) {
+            let mut media = match media_app(o, offer.mode, next_number) {
+                Ok(m) => m,
+                Err(e) => {
+                    let _ = offer.reply.send(Err(e));
+                    continue;
+                }
+            };
+            match accept(
+                &mut driver,
+                &o.net,
+                &offer.description,
+                media.as_deref_mut(),
+            ) {
                 Ok(index) => {
                     visitors.insert(
                         index,
@@ -99,6 +146,8 @@ pub fn run(o: &Options, out: &mut dyn Write) -> Result<(), Error> {
                             chat: None,
                             echo: None,
                             reply: Some(offer.reply),
+                            media,
+                            connected: false,
                         },
                     );
                     next_number += 1;
@@ -110,6 +159,27 @@ pub fn run(o: &Options, out: &mut dyn Write) -> Result<(), Error> {
         }
         while let Some((index, event)) = driver.poll_event() {
             on_event(&mut driver, &mut visitors, index, event, out)?;
+        }
+        // The media visitors' work between turns (frames due to be sent, files flushed).
+        wake = None;
+        let now = Instant::now();
+        let mut failed = Vec::new();
+        for (&index, v) in visitors.iter_mut() {
+            if let (true, Some(app), Some(peer)) =
+                (v.connected, v.media.as_mut(), driver.peer(index))
+            {
+                match app.poll(peer, now) {
+                    Ok(Some(w)) => wake = Some(wake.map_or(w, |x: Instant| x.min(w))),
+                    Ok(None) => {}
+                    Err(e) => {
+                        eprintln!("sansrtc serve: browser {}: {e}", v.number);
+                        failed.push(index);
+                    }
+                }
+            }
+        }
+        for index in failed {
+            leave(&mut driver, &mut visitors, index);
         }
         while let Ok(i) = input.try_recv() {
             if let Input::Line(line) = i {
@@ -124,16 +194,85 @@ pub fn run(o: &Options, out: &mut dyn Write) -> Result<(), Error> {
     }
 }
 
+/// The saver or player for a media button's offer.
+fn media_app(o: &Options, mode: Mode, number: u32) -> Result<Option<Box<dyn MediaApp>>, String> {
+    match mode {
+        Mode::Chat => Ok(None),
+        Mode::Save => {
+            let base = o.save_dir.join(format!("browser-{number}"));
+            let saver = Saver::new(SaveOptions {
+                video: Some(base.with_extension("ivf")),
+                audio: Some(base.with_extension("ogg")),
+                ..SaveOptions::default()
+            })
+            .map_err(|e| e.to_string())?;
+            eprintln!(
+                "sansrtc serve: browser {number} sends its camera to {}.ivf and .ogg",
+                base.display()
+            );
+            Ok(Some(Box::new(saver)))
+        }
+        Mode::Play => {
+            let Some(video) = &o.play else {
+                return Err("this server plays no file: start it with --play FILE".into());
+            };
+            let player = Player::new(PlayOptions {
+                video: Some(video.clone()),
+                audio: o.play_audio.clone(),
+                fps: o.fps,
+                answer: true,
+                ..PlayOptions::default()
+            })
+            .map_err(|e| e.to_string())?;
+            eprintln!("sansrtc serve: browser {number} gets {}", video.display());
+            Ok(Some(Box::new(player)))
+        }
+    }
+}
+
 /// Creates a peer for a browser's offer; the answer goes out once gathering completes.
-fn accept(driver: &mut Driver, net: &NetOptions, offer: &Description) -> Result<PeerIndex, String> {
+fn accept(
+    driver: &mut Driver,
+    net: &NetOptions,
+    offer: &Description,
+    media: Option<&mut (dyn MediaApp + 'static)>,
+) -> Result<PeerIndex, String> {
     if offer.kind != "offer" {
         return Err(format!("expected an offer, got {:?}", offer.kind));
     }
-    let (config, sockets) = net.bind().map_err(|e| e.to_string())?;
-    let mut peer = Peer::new(config, &mut OsRng).map_err(|e| e.to_string())?;
-    peer.accept_offer(Instant::now(), &offer.sdp)
+    let (mut config, sockets) = net.bind().map_err(|e| e.to_string())?;
+    let now = Instant::now();
+    let mut peer = match media {
+        Some(app) => {
+            app.configure(&mut config);
+            let mut peer = Peer::new(config, &mut OsRng).map_err(|e| e.to_string())?;
+            app.prepare(&mut peer, now).map_err(|e| e.to_string())?;
+            peer
+        }
+        None => Peer::new(config, &mut OsRng).map_err(|e| e.to_string())?,
+    };
+    peer.accept_offer(now, &offer.sdp)
         .map_err(|e| e.to_string())?;
     driver.add(peer, sockets).map_err(|e| e.to_string())
+}
+
+/// A visitor is gone: its files are finished and its peer removed.
+fn leave(driver: &mut Driver, visitors: &mut HashMap<PeerIndex, Visitor>, index: PeerIndex) {
+    if let Some(mut v) = visitors.remove(&index) {
+        if let (Some(app), Some(peer)) = (v.media.as_mut(), driver.peer(index))
+            && let Err(e) = app.finish(peer)
+        {
+            eprintln!("sansrtc serve: browser {}: {e}", v.number);
+        }
+        if let Some(reply) = v.reply.take() {
+            let _ = reply.send(Err("the connection failed before it was answered".into()));
+        }
+    }
+    if let Some(peer) = driver.peer(index) {
+        peer.close(Instant::now());
+    }
+    driver.flush();
+    driver.remove(index);
 }
 
 fn on_event(
@@ -150,7 +289,14 @@ fn on_event(
     let who = v.number;
     let mut relay = None;
     let mut gone = false;
+    if let Some(app) = v.media.as_mut()
+        && let Err(e) = app.on_event(peer, now, &event)
+    {
+        eprintln!("sansrtc serve: browser {who}: {e}");
+        gone = true;
+    }
     match event {
+        Event::ConnectionState(ConnectionState::Connected) => v.connected = true,
         Event::GatheringComplete => {
             if let (Some(reply), Some(local)) = (v.reply.take(), peer.local_description()) {
                 let _ = reply.send(Ok(Description::new("answer", local.to_string()).to_line()));
@@ -181,16 +327,12 @@ fn on_event(
         }
         Event::ConnectionState(ConnectionState::Closed | ConnectionState::Failed) => {
             eprintln!("sansrtc serve: browser {who} left");
-            if let Some(reply) = v.reply.take() {
-                let _ = reply.send(Err("the connection failed before it was answered".into()));
-            }
             gone = true;
         }
         _ => {}
     }
     if gone {
-        visitors.remove(&index);
-        driver.remove(index);
+        leave(driver, visitors, index);
     }
     // What one browser says, the others hear too.
     if let Some(text) = relay {
@@ -211,7 +353,12 @@ fn serve_http(server: &tiny_http::Server, offers: &mpsc::Sender<Offer>, waker: &
             (tiny_http::Method::Get, "/" | "/index.html") => {
                 respond(200, "text/html; charset=utf-8", PAGE.into())
             }
-            (tiny_http::Method::Post, "/offer") => {
+            (tiny_http::Method::Post, url) if url.starts_with("/offer") => {
+                let mode = match url.split_once('?').map(|(_, q)| q) {
+                    Some("save") => Mode::Save,
+                    Some("play") => Mode::Play,
+                    _ => Mode::Chat,
+                };
                 let mut body = String::new();
                 let read = request
                     .as_reader()
@@ -220,7 +367,7 @@ fn serve_http(server: &tiny_http::Server, offers: &mpsc::Sender<Offer>, waker: &
                 match read.map_err(|e| e.to_string()).and_then(|_| {
                     Description::parse_line(&body, "offer").map_err(|e| e.to_string())
                 }) {
-                    Ok(description) => answer(offers, waker, description),
+                    Ok(description) => answer(offers, waker, mode, description),
                     Err(e) => respond(400, "text/plain", e),
                 }
             }
@@ -233,10 +380,16 @@ fn serve_http(server: &tiny_http::Server, offers: &mpsc::Sender<Offer>, waker: &
 fn answer(
     offers: &mpsc::Sender<Offer>,
     waker: &Arc<mio::Waker>,
+    mode: Mode,
     description: Description,
 ) -> tiny_http::Response<io::Cursor<Vec<u8>>> {
     let (reply, answer) = mpsc::channel();
-    if offers.send(Offer { description, reply }).is_err() || waker.wake().is_err() {
+    let offer = Offer {
+        mode,
+        description,
+        reply,
+    };
+    if offers.send(offer).is_err() || waker.wake().is_err() {
         return respond(503, "text/plain", "the peer loop has stopped".into());
     }
     match answer.recv_timeout(Duration::from_secs(10)) {
