@@ -15,7 +15,13 @@
 //! - [`session`]: `sansrtc offer` / `sansrtc answer`: echo, chat between two terminals, and
 //!   [`transfer`] of files with SHA-256 on both sides; STUN and TURN servers, relay-only.
 //! - [`demo`]: `sansrtc demo`, two peers in one process over loopback UDP, with a phase table.
-//! - [`serve`]: `sansrtc serve`, a web page from which a browser chats with this peer.
+//! - [`serve`]: `sansrtc serve`, a web page from which a browser chats with this peer, sends
+//!   its camera to disk or gets a file played to it.
+//! - [`save`] and [`play`]: `sansrtc save-to-disk` (a browser's VP8/VP9/AV1/H.264 and Opus
+//!   into files as they arrive) and `sansrtc play-from-disk` (a file's frames to a browser at
+//!   their frame rate, looping), both on the session loop of [`media`].
+//! - [`container`]: the files they use, pure Rust: IVF, Ogg (RFC 3533), Ogg Opus (RFC 7845),
+//!   H.264 Annex B.
 //!
 //! The interop tests (tests/interop: Chromium, aiortc, coturn) drive exactly these commands.
 //!
@@ -23,7 +29,7 @@
 //! - No trickle ICE on the command line: descriptions are exchanged once candidates are gathered.
 //! - No async runtime and no threads in the loop itself (stdin is read on a helper thread that
 //!   wakes the loop).
-//! - No media: data channels only.
+//! - No encoding or decoding: media files are written and read as the codecs' bitstreams.
 //!
 //! # Run loop (what [`driver::Driver::turn`] does, written out for one peer and one socket)
 //! ```no_run
