@@ -193,8 +193,10 @@ impl<R: Read> IvfReader<R> {
             });
         }
         frame.clear();
-        frame.resize(size, 0);
-        if size > 0 && !read_exact_or_eof(&mut self.inner, frame, FORMAT)? {
+        // Grows with what arrives, so a header announcing a large frame in a short file costs
+        // no large allocation.
+        (&mut self.inner).take(size as u64).read_to_end(frame)?;
+        if frame.len() < size {
             return Err(Error::Truncated(FORMAT));
         }
         Ok(Some(timestamp))
