@@ -76,6 +76,17 @@ struct Saved {
 /// Chromium (namespace A) offers its fake camera and microphone; `sansrtc save-to-disk`
 /// (namespace B) answers and writes the files; ffprobe and ffmpeg read them.
 fn save_from_chromium(name: &str, codec: &str, drop_every: Option<u32>) -> Saved {
+    save_from_chromium_as(name, codec, drop_every, false)
+}
+
+/// The same; `sansrtc_offers`: `save-to-disk --offer` offers receive-only sections and
+/// Chromium answers with its camera.
+fn save_from_chromium_as(
+    name: &str,
+    codec: &str,
+    drop_every: Option<u32>,
+    sansrtc_offers: bool,
+) -> Saved {
     let (a, b) = namespaces();
     let dir = media::scratch(name);
     let ext = if codec == "H264" { "h264" } else { "ivf" };
@@ -89,7 +100,7 @@ fn save_from_chromium(name: &str, codec: &str, drop_every: Option<u32>) -> Saved
         &a,
         &chromium(&[
             "--role",
-            "offer",
+            if sansrtc_offers { "answer" } else { "offer" },
             "--send",
             "--codec",
             codec,
@@ -110,9 +121,16 @@ fn save_from_chromium(name: &str, codec: &str, drop_every: Option<u32>) -> Saved
     if let Some(n) = &drop {
         args.extend(["--drop-every", n]);
     }
+    if sansrtc_offers {
+        args.push("--offer");
+    }
     let mut saver = Proc::spawn("sansrtc save-to-disk", &b, &media::sansrtc(&args));
     let deadline = Instant::now() + Duration::from_secs(90);
-    exchange(&mut browser, &mut saver, deadline);
+    if sansrtc_offers {
+        exchange(&mut saver, &mut browser, deadline);
+    } else {
+        exchange(&mut browser, &mut saver, deadline);
+    }
     let chromium = browser.next_json("result", deadline);
     let browser_exit = browser.wait(deadline);
     // Chromium closed its connection: the saver notices, finishes the files and prints its
@@ -272,6 +290,12 @@ fn save_to_disk_writes_chromium_h264() {
 /// `sansrtc play-from-disk` (namespace B) offers a clip ffmpeg made from its testsrc pattern;
 /// Chromium (namespace A) answers, plays it, and its getStats must show the frames decoded.
 fn play_to_chromium(name: &str, codec: &str) -> serde_json::Value {
+    play_to_chromium_as(name, codec, true)
+}
+
+/// The same; `!sansrtc_offers`: Chromium offers receive-only sections and
+/// `play-from-disk --answer` answers.
+fn play_to_chromium_as(name: &str, codec: &str, sansrtc_offers: bool) -> serde_json::Value {
     let (a, b) = namespaces();
     let dir = media::scratch(name);
     let clip = dir.join(if codec == "H264" {
@@ -332,25 +356,25 @@ fn play_to_chromium(name: &str, codec: &str) -> serde_json::Value {
     let secs = DURATION.to_string();
     // 30 fps for the run, less the first second (connection, first key frame).
     let min_frames = (30 * (DURATION - 1) * 3 / 4).to_string();
-    let mut player = Proc::spawn(
-        "sansrtc play-from-disk",
-        &b,
-        &media::sansrtc(&[
-            "play-from-disk",
-            "--video",
-            clip_s,
-            "--audio",
-            tone.to_str().unwrap(),
-            "--timeout",
-            "45",
-        ]),
-    );
+    let mut args = vec![
+        "play-from-disk",
+        "--video",
+        clip_s,
+        "--audio",
+        tone.to_str().unwrap(),
+        "--timeout",
+        "45",
+    ];
+    if !sansrtc_offers {
+        args.push("--answer");
+    }
+    let mut player = Proc::spawn("sansrtc play-from-disk", &b, &media::sansrtc(&args));
     let mut browser = Proc::spawn(
         "chromium --receive",
         &a,
         &chromium(&[
             "--role",
-            "answer",
+            if sansrtc_offers { "answer" } else { "offer" },
             "--receive",
             "--codec",
             codec,
@@ -361,7 +385,11 @@ fn play_to_chromium(name: &str, codec: &str) -> serde_json::Value {
         ]),
     );
     let deadline = Instant::now() + Duration::from_secs(90);
-    exchange(&mut player, &mut browser, deadline);
+    if sansrtc_offers {
+        exchange(&mut player, &mut browser, deadline);
+    } else {
+        exchange(&mut browser, &mut player, deadline);
+    }
     let result = browser.next_json("result", deadline);
     let browser_exit = browser.wait(deadline);
     let stats = player.next_json("stats", Instant::now() + Duration::from_secs(20));
@@ -395,4 +423,17 @@ fn play_from_disk_h264_is_decoded_by_chromium() {
         return;
     }
     play_to_chromium("play-h264", "H264");
+}
+
+/// `save-to-disk --offer`: sansrtc offers receive-only audio and video, Chromium answers with
+/// its camera and microphone (the other DTLS and ICE roles).
+#[test]
+fn save_to_disk_offers_and_chromium_answers_with_its_camera() {
+    save_from_chromium_as("save-offer", "VP8", None, true).check("VP8");
+}
+
+/// `play-from-disk --answer`: Chromium offers to receive, sansrtc answers with the clip.
+#[test]
+fn play_from_disk_answers_chromium_offer() {
+    play_to_chromium_as("play-answer", "VP8", false);
 }
