@@ -7,6 +7,11 @@ remote's on stdin.
 
   python aiortc_peer.py --role offer|answer --mode drive --case NAME [--timeout S]
   python aiortc_peer.py --role offer|answer --mode echo [--echo] [--label chat] [--negotiated ID]
+  ... [--drop-out P] [--drop-in P] [--drop-seed N]
+
+--drop-out / --drop-in lose that fraction of the SCTP packets (DTLS application-data datagrams)
+aiortc sends / receives once the first data channel is open (the machine has no netem);
+AIORTC_DROP_OUT / AIORTC_DROP_IN set the defaults. The *-lossy cases set their own.
 
 --mode drive runs one test case and prints {"type":"result","ok":...}; --mode echo stands in for
 the sansrtc binary. The messages are those of cases.js (keep both in step). aioice ignores
@@ -16,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import sys
 import threading
 import time
@@ -40,6 +46,74 @@ def describe(d):
     if isinstance(d, str):
         return "text of %d chars: %r" % (len(d), d[:24])
     return "binary of %d bytes" % len(d)
+
+
+class Loss:
+    """Drops a fraction of the SCTP packets aiortc sends and receives: its ICE transport's send
+    and receive are wrapped, and only DTLS application data (first byte 23) is dropped, so ICE,
+    consent and the DTLS handshake are untouched. Nothing is dropped before `arm()`."""
+
+    def __init__(self, out, into, seed):
+        self.out, self.into = out, into
+        self.rng = random.Random(seed)
+        self.armed = False
+        self.dropped = {"out": 0, "in": 0}
+        self.passed = {"out": 0, "in": 0}
+        self.install()  # before the RTCPeerConnection creates its ICE transport
+
+    def arm(self, out=None, into=None):
+        """Starts dropping, at the given rates unless the command line set them."""
+        if out is not None and not self.out:
+            self.out = out
+        if into is not None and not self.into:
+            self.into = into
+        self.armed = True
+
+    def disarm(self):
+        self.armed = False
+
+    def drop(self, way, data, p):
+        if not (self.armed and p and data[:1] == b"\x17"):
+            return False
+        if self.rng.random() < p:
+            self.dropped[way] += 1
+            return True
+        self.passed[way] += 1
+        return False
+
+    def install(self):
+        from aiortc import rtcicetransport
+
+        cls = rtcicetransport.RTCIceTransport
+        if getattr(cls, "_lossy", False):
+            return
+        cls._lossy = True
+        init = cls.__init__
+        loss = self
+
+        def patched(ice, *args, **kwargs):
+            init(ice, *args, **kwargs)
+            send, recv = ice._send, ice._recv
+
+            async def lossy_send(data):
+                if not loss.drop("out", data, loss.out):
+                    await send(data)
+
+            async def lossy_recv():
+                while True:
+                    data = await recv()
+                    if not loss.drop("in", data, loss.into):
+                        return data
+
+            ice._send, ice._recv = lossy_send, lossy_recv
+
+        cls.__init__ = patched
+
+    def report(self):
+        return {"dropped": self.dropped, "passed": self.passed}
+
+
+LOSS = None
 
 
 class Stdin:
@@ -130,6 +204,8 @@ class Peer:
         if self.main is None:
             self.main = await asyncio.wait_for(self.remote.get(), timeout)
         await self.main.wait_open(timeout)
+        if LOSS.out or LOSS.into:
+            LOSS.arm()
         return self.main
 
     async def open(self, label, timeout, **options):
@@ -187,6 +263,81 @@ async def echo_one_by_one(w, n, timeout):
     return back
 
 
+def lossy_message(i, fragments):
+    """Message i of a lossy run: short, or with `fragments` every third one in three DATA chunks."""
+    return ("r%d:" % i).ljust(2500 if fragments and i % 3 == 2 else 8, "x")
+
+
+async def echo_through_loss(w, n, timeout, fragments):
+    """One message at a time through packet loss, then (loss off) ten more that must all come
+    back: a lost message may cost its echo and, on an ordered channel, the few behind it until
+    the FORWARD TSN skips it, but the channel must never stall."""
+    back, worst, gap = 0, 0, 0
+    deadline = time.monotonic() + 20
+    for i in range(n):
+        if time.monotonic() > deadline:
+            break
+        want = lossy_message(i, fragments)
+        await w.send(want)
+        try:
+            while await w.next(timeout) != want:
+                pass
+            back += 1
+            gap = 0
+        except asyncio.TimeoutError:
+            if w.closed.is_set():
+                break
+            gap += 1
+            worst = max(worst, gap)
+    LOSS.disarm()
+    after = 0
+    for i in range(10):
+        want = "f%d" % i
+        await w.send(want)
+        try:
+            # The first may wait for a FORWARD TSN still on its way (T3-rtx, backed off).
+            while await w.next(8 if i == 0 else timeout) != want:
+                pass
+            after += 1
+        except asyncio.TimeoutError:
+            break
+    return back, worst, after
+
+
+# The lossy cases. aiortc 1.16 loses a complete ordered message that arrived in the gap of an
+# abandoned *fragmented* message some of whose fragments it holds, when the FORWARD TSN comes:
+# its InboundStream.pop_messages stops at the stale fragments, then prune_chunks drops every
+# chunk up to the new cumulative TSN, the complete message included, and the stream waits for
+# that SSN until the next FORWARD TSN names a later one (a stall once the loss stops). So the
+# ordered case with fragments loses only what aiortc sends (aiortc abandons, sansrtc skips);
+# loss both ways is run ordered with short messages and unordered with fragments.
+LOSSY_CASES = {
+    # case: (ordered, drop what aiortc sends, drop what it receives, fragments)
+    "max-retransmits-0-lossy": (True, 0.10, 0.0, True),
+    "max-retransmits-0-lossy-both": (True, 0.05, 0.05, False),
+    "max-retransmits-0-unordered-lossy": (False, 0.05, 0.05, True),
+}
+
+
+async def lossy_case(p, t, case):
+    ordered, out, into, fragments = LOSSY_CASES[case]
+    await p.main_channel(t)
+    w = await p.open("lossy", t, maxRetransmits=0, ordered=ordered)
+    LOSS.arm(out=out, into=into)
+    n = 60
+    back, worst, after = await echo_through_loss(w, n, 0.3, fragments)
+    ok = after == 10 and back >= n // 3 and worst <= 15
+    return {
+        "ok": ok,
+        "echoed": back,
+        "longest_gap": worst,
+        "after_loss": after,
+        "loss": LOSS.report(),
+        "reason": "%d of %d echoed through loss (need %d), longest run of misses %d (at most 15), "
+        "%d of 10 echoed after the loss stopped (need all)" % (back, n, n // 3, worst, after),
+    }
+
+
 async def expect_failure(p, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -216,6 +367,8 @@ async def run_case(p, case):
         w = await p.open("lossy", t, maxRetransmits=0)
         n = await echo_one_by_one(w, 200, 0.5)
         return {"ok": n >= 180, "echoed": n, "reason": "%d of 200 echoed one by one within 15 s (need 180: no loss on this link)" % n}
+    if case in LOSSY_CASES:
+        return await lossy_case(p, t, case)
     if case == "five-channels":
         await p.main_channel(t)
         ws = await asyncio.gather(*(p.open("ch%d" % i, t) for i in range(5)))
@@ -253,6 +406,8 @@ async def serve_echo(p, stdin):
         if p.main is None:  # the answerer's main channel is the first one the offerer opens
             p.main = await p.remote.get()
         await p.main.opened.wait()
+        if LOSS.out or LOSS.into:
+            LOSS.arm()
         while True:
             line = await stdin.next()
             if line is None:
@@ -331,7 +486,12 @@ def main():
     ap.add_argument("--label", default="chat")
     ap.add_argument("--negotiated", type=int, action="append", default=[])
     ap.add_argument("--timeout", type=float, default=40)
+    ap.add_argument("--drop-out", type=float, default=float(os.environ.get("AIORTC_DROP_OUT", 0)))
+    ap.add_argument("--drop-in", type=float, default=float(os.environ.get("AIORTC_DROP_IN", 0)))
+    ap.add_argument("--drop-seed", type=int, default=None)
     o = ap.parse_args()
+    global LOSS
+    LOSS = Loss(o.drop_out, o.drop_in, o.drop_seed)
 
     async def bounded():
         try:
@@ -341,6 +501,9 @@ def main():
 
     res = asyncio.run(bounded())
     res.update(type="result", peer="aiortc", role=o.role, mode=o.mode, case=o.case)
+    if LOSS.out or LOSS.into:
+        res.setdefault("loss", LOSS.report())
+        print("aiortc_peer: induced loss %s" % json.dumps(LOSS.report()), file=sys.stderr, flush=True)
     if o.mode == "drive":
         print(json.dumps(res, default=str), flush=True)
     if not res["ok"]:
