@@ -158,6 +158,7 @@ fn save_from_chromium_as(
         Saved::short(&saved.video),
         Saved::short(&saved.audio)
     );
+    let _ = std::fs::remove_dir_all(&dir);
     saved
 }
 
@@ -403,11 +404,14 @@ fn play_to_chromium_as(name: &str, codec: &str, sansrtc_offers: bool) -> serde_j
     let v = &result["stats"]["video"];
     assert_eq!(v["frameWidth"], 640, "{v}");
     assert!(v["keyFramesDecoded"].as_u64().unwrap_or(0) >= 1, "{v}");
+    // No decode error: Chromium asks for a key frame (PLI) when a frame fails to decode.
+    assert_eq!(v["pliCount"], 0, "{v}");
     let audio = &result["stats"]["audio"];
     assert!(
         audio["packetsReceived"].as_u64().unwrap_or(0) >= 40 * (DURATION - 1),
         "{audio}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
     result
 }
 

@@ -113,4 +113,5 @@ fn the_served_page_plays_a_file_and_sends_the_camera_to_disk() {
     let audio = media::probe(&audio);
     assert_eq!(audio.codec, "opus");
     assert!(audio.frames >= 50, "{audio:?}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

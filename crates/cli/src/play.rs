@@ -249,8 +249,10 @@ impl Track {
             if due > now {
                 return Ok(Some(due));
             }
-            if now.duration_since(due) > MAX_LAG {
-                *start = now - media_time;
+            if now.duration_since(due) > MAX_LAG
+                && let Some(again) = now.checked_sub(media_time)
+            {
+                *start = again;
             }
             let key = is_keyframe(self.codec, &self.frame);
             if self.waiting_for_key && !key {
