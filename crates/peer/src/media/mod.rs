@@ -517,8 +517,8 @@ impl Media {
             .and_then(Option::as_mut)
             .ok_or(Error::NotSending)?;
         let mtu = self.mtu;
-        let pool = &mut self.pool;
-        let queued = sender.packetize(
+        let (pool, pacer) = (&mut self.pool, &mut self.pacer);
+        sender.packetize(
             now,
             timestamp,
             frame,
@@ -526,11 +526,8 @@ impl Media {
             mid.as_bytes(),
             mtu.saturating_sub(overhead),
             || pool.pop().unwrap_or_else(|| Vec::with_capacity(mtu)),
-        )?;
-        for buf in queued {
-            self.pacer.push(buf, i, audio);
-        }
-        Ok(())
+            |buf| pacer.push(buf, i, audio),
+        )
     }
 
     /// The next RTP or RTCP packet to send, protected, in `out`.
@@ -556,9 +553,10 @@ impl Media {
             let Some((buf, index)) = self.pacer.pop() else {
                 return false;
             };
-            out.clear();
-            out.extend_from_slice(&buf);
-            self.recycle(buf);
+            // The queued packet becomes the caller's buffer (no copy); the caller's old one
+            // goes to the pool.
+            let old = std::mem::replace(out, buf);
+            self.recycle(old);
             let Some(sent) = self.send_original(now, index, srtp, out) else {
                 continue;
             };
@@ -580,9 +578,9 @@ impl Media {
         let ntp = self.ntp(now);
         let tw = self.tw_next;
         let t = self.transceivers.get(index)?;
-        let stamped = stamp(out, &t.extensions, ntp, tw);
+        let (stamped, header_len) = stamp(out, &t.extensions, ntp, tw)?;
         let sender = self.senders.get_mut(index)?.as_mut()?;
-        sender.count_sent(out);
+        sender.count_sent(header_len, out.len() - header_len);
         if sender.rtx.is_some() {
             let _ = sender.history.insert(now, out);
         }
@@ -634,7 +632,9 @@ impl Media {
                         .ntp(now);
                     let tw = self.tw_next;
                     let ext = self.transceivers.get(i).map(|t| &t.extensions);
-                    let stamped = ext.is_some_and(|e| stamp(out, e, ntp, tw));
+                    let stamped = ext
+                        .and_then(|e| stamp(out, e, ntp, tw))
+                        .is_some_and(|s| s.0);
                     if !srtp.protect_rtp(out) {
                         continue;
                     }
@@ -652,9 +652,10 @@ impl Media {
         false
     }
 
-    fn recycle(&mut self, mut buf: Vec<u8>) {
+    /// Keeps a buffer for reuse (its length and stale contents too: whoever takes it
+    /// overwrites what it uses), up to 256 of them.
+    fn recycle(&mut self, buf: Vec<u8>) {
         if self.pool.len() < 256 && buf.capacity() <= 2 * self.mtu.max(RTCP_MAX) {
-            buf.clear();
             self.pool.push(buf);
         }
     }
@@ -860,11 +861,11 @@ impl Media {
         let Some((codec, false)) = t.codec_of(packet.payload_type()) else {
             return;
         };
-        let codec = codec.clone();
+        let (pt, format) = (codec.payload_type, codec.codec);
         if let Some(rtt) = self.rtt {
             stream.set_rtt(rtt);
         }
-        stream.handle_packet(now, &packet, &codec, repaired);
+        stream.handle_packet(now, &packet, pt, format, repaired);
         self.dirty = true;
         self.after_receive(now, r);
     }
@@ -1269,7 +1270,14 @@ impl Media {
                 discontinuity: f.discontinuity,
                 packets: f.packets,
                 arrival: f.last_arrival,
-                data: self.frame_buf.get(..f.len).unwrap_or_default().to_vec(),
+                // Handed over without a copy; the next frame gets a buffer of the same size.
+                data: {
+                    let capacity = self.frame_buf.capacity();
+                    let mut data =
+                        std::mem::replace(&mut self.frame_buf, Vec::with_capacity(capacity));
+                    data.truncate(f.len);
+                    data
+                },
             }));
         }
         self.dirty = false;
@@ -1303,11 +1311,11 @@ impl Media {
 }
 
 /// Writes abs-send-time and the transport-wide sequence number into the packet's extension
-/// slots (left zero by the packetizer); returns whether a transport-wide number was stamped.
-fn stamp(buf: &mut [u8], ext: &ExtensionMap, ntp: u64, tw: i64) -> bool {
-    let Ok(mut p) = RtpPacket::new_checked(buf) else {
-        return false;
-    };
+/// slots (left zero by the packetizer); returns whether a transport-wide number was stamped,
+/// and the header length. `None` if the packet does not parse.
+fn stamp(buf: &mut [u8], ext: &ExtensionMap, ntp: u64, tw: i64) -> Option<(bool, usize)> {
+    let mut p = RtpPacket::new_checked(buf).ok()?;
+    let header_len = p.header_len();
     if let Some(id) = ext.id_of(ExtensionKind::AbsSendTime)
         && let Some(v) = p.extension_mut(id)
     {
@@ -1321,7 +1329,7 @@ fn stamp(buf: &mut [u8], ext: &ExtensionMap, ntp: u64, tw: i64) -> bool {
         && let Some(dst) = v.get_mut(..2)
     {
         dst.copy_from_slice(&(tw as u16).to_be_bytes());
-        return true;
+        return Some((true, header_len));
     }
-    false
+    Some((false, header_len))
 }

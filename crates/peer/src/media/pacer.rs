@@ -24,14 +24,17 @@ pub(crate) struct Pacer {
 
 impl Pacer {
     pub fn new(bits_per_second: f64) -> Self {
-        Self {
+        let mut p = Self {
             audio: VecDeque::new(),
             video: VecDeque::new(),
             queued: 0,
             rate: (bits_per_second / 8.0).max(1000.0),
-            budget: MIN_BURST_BYTES,
+            budget: 0.0,
             last: None,
-        }
+        };
+        // Start with a full burst.
+        p.budget = p.max_budget();
+        p
     }
 
     pub fn set_rate(&mut self, bits_per_second: f64) {

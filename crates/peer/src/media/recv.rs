@@ -87,16 +87,16 @@ impl RecvStream {
         &mut self,
         now: Instant,
         packet: &RtpPacket<&[u8]>,
-        codec: &NegotiatedCodec,
+        payload_type: u8,
+        codec: Codec,
         repaired: bool,
     ) {
-        if codec.payload_type != self.payload_type {
-            self.payload_type = codec.payload_type;
-            if codec.codec != self.codec {
+        if payload_type != self.payload_type {
+            self.payload_type = payload_type;
+            if codec != self.codec {
                 // Another format on the same source: start a new jitter buffer for it.
-                self.codec = codec.codec;
-                self.jitter =
-                    JitterBuffer::new(AnyDepacketizer::new(codec.codec), self.jitter_config);
+                self.codec = codec;
+                self.jitter = JitterBuffer::new(AnyDepacketizer::new(codec), self.jitter_config);
             }
         }
         self.stats

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use sansrtc_rtp::payload::{AnyDepacketizer, AnyPacketizer, Depacketizer, Packetizer, Payloads};
 use sansrtc_rtp::rtcp::{ReportBlock, SenderInfo};
 use sansrtc_rtp::rtx::{RetransmissionBuffer, RetransmissionConfig, Rtx};
-use sansrtc_rtp::{Extension, ExtensionKind, ExtensionMap, RtpHeader, RtpPacket};
+use sansrtc_rtp::{Extension, ExtensionKind, ExtensionMap, RtpHeader};
 
 use super::types::{NegotiatedCodec, OutboundStats};
 use crate::Error;
@@ -75,7 +75,8 @@ impl SendStream {
     }
 
     /// Splits `frame` into RTP packets of at most `max_len` bytes (before SRTP) in buffers from
-    /// `buffer`, with zeroed abs-send-time and transport-wide slots for the pacer to stamp.
+    /// `buffer`, handed to `emit`, with zeroed abs-send-time and transport-wide slots for the
+    /// pacer to stamp.
     #[allow(clippy::too_many_arguments)]
     pub fn packetize(
         &mut self,
@@ -86,7 +87,8 @@ impl SendStream {
         mid: &[u8],
         max_len: usize,
         mut buffer: impl FnMut() -> Vec<u8>,
-    ) -> Result<Vec<Vec<u8>>, Error> {
+        mut emit: impl FnMut(Vec<u8>),
+    ) -> Result<(), Error> {
         let zero = [0u8; 3];
         let mut elements: [Extension<'_>; 3] = [Extension { id: 0, data: &[] }; 3];
         let mut n = 0;
@@ -116,13 +118,17 @@ impl SendStream {
             .checked_sub(header_len)
             .filter(|&m| m > 0)
             .ok_or(Error::Rtp(sansrtc_rtp::Error::BufferTooSmall))?;
+        if frame.len() / max_payload >= MAX_PACKETS_PER_FRAME {
+            return Err(Error::MediaQueueFull);
+        }
         let mut payloads = self.packetizer.packetize(frame, max_payload)?;
-        let mut out = Vec::new();
+        let mut count = 0;
         let mut keyframe = false;
         let audio = self.codec.codec.is_audio();
         loop {
+            // Pool buffers keep their old bytes: the header and payload writes overwrite what
+            // is used, so only a buffer shorter than a packet is extended (and zeroed).
             let mut buf = buffer();
-            buf.clear();
             buf.resize(header_len + max_payload, 0);
             let Some(p) = buf
                 .get_mut(header_len..)
@@ -132,7 +138,7 @@ impl SendStream {
             else {
                 break;
             };
-            if out.is_empty() {
+            if count == 0 {
                 keyframe = buf
                     .get(header_len..header_len + p.len)
                     .and_then(|pl| self.depacketizer.parse(pl, p.marker).ok())
@@ -147,9 +153,10 @@ impl SendStream {
             header.write(&mut buf)?;
             buf.truncate(header_len + p.len);
             header.sequence_number = header.sequence_number.wrapping_add(1);
-            out.push(buf);
-            if out.len() > MAX_PACKETS_PER_FRAME {
-                return Err(Error::MediaQueueFull);
+            emit(buf);
+            count += 1;
+            if count >= MAX_PACKETS_PER_FRAME {
+                break;
             }
         }
         self.seq = header.sequence_number;
@@ -158,19 +165,16 @@ impl SendStream {
         if keyframe && !audio {
             self.stats.keyframes_sent += 1;
         }
-        Ok(out)
+        Ok(())
     }
 
-    /// Counts an original packet (unprotected) on its way out.
-    pub fn count_sent(&mut self, packet: &[u8]) {
-        if let Ok(p) = RtpPacket::new_checked(packet) {
-            let payload = p.payload().len();
-            self.stats.packets_sent += 1;
-            self.stats.bytes_sent += payload as u64;
-            self.stats.header_bytes_sent += p.header_len() as u64;
-            self.packet_count = self.packet_count.wrapping_add(1);
-            self.octet_count = self.octet_count.wrapping_add(payload as u32);
-        }
+    /// Counts an original packet on its way out.
+    pub fn count_sent(&mut self, header_len: usize, payload: usize) {
+        self.stats.packets_sent += 1;
+        self.stats.bytes_sent += payload as u64;
+        self.stats.header_bytes_sent += header_len as u64;
+        self.packet_count = self.packet_count.wrapping_add(1);
+        self.octet_count = self.octet_count.wrapping_add(payload as u32);
     }
 
     /// The sender information of an SR at `now` (RFC 3550 §6.4.1): the RTP timestamp is
