@@ -119,7 +119,7 @@ pub struct Peer {
     sctp_buf: Vec<u8>,
     /// A DTLS datagram on its way into a TURN relay.
     relay_buf: Vec<u8>,
-    /// SRTP packets are unprotected here (media handling comes with the next issue).
+    /// Each SRTP/SRTCP packet is unprotected here, then handed to the media pipeline.
     srtp_buf: Vec<u8>,
 }
 
@@ -722,7 +722,8 @@ impl Peer {
     }
 
     /// The SRTP session keyed from DTLS-SRTP (RFC 5764 §4.2), once DTLS is connected with a
-    /// negotiated profile. Media sections come with the next issue.
+    /// negotiated profile (the media pipeline protects and unprotects with it; direct use is for
+    /// tests and tools).
     pub fn srtp(&mut self) -> Option<&mut SrtpSession> {
         self.srtp.as_mut()
     }

@@ -130,3 +130,57 @@ fn frames_written_by_the_harness_sender_arrive_in_every_format() {
         );
     }
 }
+
+/// A VP8 key frame in one packet: no header extensions, any SSRC.
+fn bare_vp8(ssrc: u32, seq: u16, mid: Option<&[u8]>) -> Vec<u8> {
+    let mut p = vec![0x80, 0x80 | 96];
+    p.extend_from_slice(&seq.to_be_bytes());
+    p.extend_from_slice(&(u32::from(seq) * 3000).to_be_bytes());
+    p.extend_from_slice(&ssrc.to_be_bytes());
+    if let Some(mid) = mid {
+        // One-byte extension header with mid (id 4), padded to 32 bits.
+        p[0] |= 0x10;
+        let words = (1 + mid.len()).div_ceil(4);
+        p.extend_from_slice(&[0xbe, 0xde, 0, words as u8]);
+        p.push((4 << 4) | (mid.len() as u8 - 1));
+        p.extend_from_slice(mid);
+        p.resize(p.len() + words * 4 - 1 - mid.len(), 0);
+    }
+    p.extend_from_slice(&[0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a]);
+    p
+}
+
+#[test]
+fn rfc9143_9_2_unsignalled_ssrcs_route_by_mid_else_by_a_payload_type_one_section_has() {
+    let mut now = Instant::now();
+    let mut pair = MediaPair::new(now, 0);
+    let frames = |pair: &mut MediaPair, now| {
+        pair.step(now)
+            .into_iter()
+            .filter(|e| matches!(e, Event::Frame(_)))
+            .count()
+    };
+    // No mid, an SSRC nobody signalled: payload type 96 is only the video section's.
+    let mut p = bare_vp8(0xdead_beef, 1, None);
+    pair.handle_rtp(now, &mut p);
+    now += Duration::from_millis(1);
+    assert_eq!(frames(&mut pair, now), 1);
+    // With the video mid "1", routed by it.
+    let mut p = bare_vp8(0xfeed_f00d, 7, Some(b"1"));
+    pair.handle_rtp(now, &mut p);
+    now += Duration::from_millis(1);
+    assert_eq!(frames(&mut pair, now), 1);
+    let (video, unroutable) = pair.stats(true);
+    assert_eq!(video.unwrap().inbound.len(), 2);
+    assert_eq!(unroutable, 0);
+    // A mid no section has: not decoded (§9.2), counted.
+    let mut p = bare_vp8(0x0bad_cafe, 1, Some(b"9"));
+    pair.handle_rtp(now, &mut p);
+    assert_eq!(frames(&mut pair, now), 0);
+    assert_eq!(pair.stats(true).1, 1);
+    // The audio mid with a video payload type: not a format of that section, dropped.
+    let mut p = bare_vp8(0x0bad_f00d, 1, Some(b"0"));
+    pair.handle_rtp(now, &mut p);
+    assert_eq!(pair.stats(true).1, 2);
+    assert!(pair.stats(false).0.unwrap().inbound.is_empty());
+}

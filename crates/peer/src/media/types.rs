@@ -331,8 +331,8 @@ pub struct TransceiverInfo {
     pub ssrc: u32,
 }
 
-/// Drops media packets on purpose, to test repair ([`Peer::set_media_loss_for_testing`]
-/// (crate::Peer::set_media_loss_for_testing)).
+/// Drops media packets on purpose, to test repair
+/// ([`Peer::set_media_loss_for_testing`](crate::Peer::set_media_loss_for_testing)).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct TestLoss {
     /// Drop every n-th original media packet we would send (they stay in the retransmission
