@@ -127,6 +127,8 @@ fn rfc3264_6_1_answers_to_browser_media_offers_map_payload_types_rtx_and_extensi
                 continue;
             }
             check_media_answer(name, o, a);
+            // RFC 5506 §5: reduced-size RTCP only if offered (aiortc does not).
+            assert_eq!(a.rtcp_rsize(), o.rtcp_rsize(), "{name}");
             assert_eq!(a.direction(), Some(Direction::SendRecv), "{name}");
             // We send: msid and our SSRCs with CNAME (RFC 8830, RFC 5576).
             assert_eq!(a.msids().count(), 1, "{name}");

@@ -174,6 +174,8 @@ pub(crate) struct Transceiver {
     pub rejected: bool,
     /// The peer asked for `a=rtcp-rsize` (RFC 5506).
     pub rtcp_rsize: bool,
+    /// We answered this section (so our description follows the offer's choices).
+    pub answerer: bool,
 }
 
 impl Transceiver {
@@ -201,6 +203,7 @@ impl Transceiver {
             remote: RemoteTrack::default(),
             rejected: false,
             rtcp_rsize: false,
+            answerer: false,
         }
     }
 
@@ -291,6 +294,7 @@ impl Transceiver {
             msid: remote.msid.clone(),
         };
         self.rtcp_rsize = remote.rtcp_rsize;
+        self.answerer = true;
         !self.rejected
     }
 
@@ -379,7 +383,10 @@ impl Transceiver {
             }));
         }
         m.attributes.push(Attribute::RtcpMux);
-        m.attributes.push(Attribute::RtcpRsize);
+        // RFC 5506 §5: offered always; answered only if the offer had it.
+        if !self.answerer || self.rtcp_rsize {
+            m.attributes.push(Attribute::RtcpRsize);
+        }
         let mut rtx_any = false;
         for c in &self.local_codecs {
             m.attributes.push(Attribute::RtpMap(RtpMap {
