@@ -208,3 +208,115 @@ fn rfc4588_play_to_save_with_every_20th_packet_dropped_is_repaired() {
     assert!(dropped >= 10, "{s}");
     assert!(nacks > 0 && retransmitted > 0 && repaired > 0, "{s}");
 }
+
+/// Saves like `save-to-disk` and, at the 12th video frame, asks the player for a key frame.
+struct AskingForAKeyFrame {
+    saver: Saver,
+    video_frames: u32,
+}
+
+impl MediaApp for AskingForAKeyFrame {
+    fn configure(&mut self, config: &mut sansrtc_peer::Config) {
+        self.saver.configure(config);
+    }
+    fn prepare(
+        &mut self,
+        peer: &mut sansrtc_peer::Peer,
+        now: std::time::Instant,
+    ) -> Result<(), sansrtc_cli::session::Error> {
+        self.saver.prepare(peer, now)
+    }
+    fn on_event(
+        &mut self,
+        peer: &mut sansrtc_peer::Peer,
+        now: std::time::Instant,
+        event: &sansrtc_peer::Event,
+    ) -> Result<(), sansrtc_cli::session::Error> {
+        if let sansrtc_peer::Event::Frame(f) = event
+            && f.codec == sansrtc_peer::Codec::Vp8
+        {
+            self.video_frames += 1;
+            if self.video_frames == 12 {
+                peer.request_keyframe(now, f.transceiver)?;
+            }
+        }
+        self.saver.on_event(peer, now, event)
+    }
+    fn poll(
+        &mut self,
+        peer: &mut sansrtc_peer::Peer,
+        now: std::time::Instant,
+    ) -> Result<Option<std::time::Instant>, sansrtc_cli::session::Error> {
+        self.saver.poll(peer, now)
+    }
+    fn finish(
+        &mut self,
+        peer: &mut sansrtc_peer::Peer,
+    ) -> Result<serde_json::Value, sansrtc_cli::session::Error> {
+        self.saver.finish(peer)
+    }
+}
+
+/// RFC 4585 §6.3.1 PLI to a file player: it cannot encode a key frame, so it holds back the
+/// frames up to the file's next one (key frames every 5 frames in the test file); the saved
+/// stream then goes on from that key frame, every frame one of the file's.
+#[test]
+fn rfc4585_6_3_1_a_pli_makes_the_player_skip_to_the_next_key_frame() {
+    let dir = std::env::temp_dir().join(format!("sansrtc-media-pli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let video_out = dir.join("out.ivf");
+    let player = Player::new(PlayOptions {
+        video: Some(data("ffmpeg_vp8.ivf")),
+        ..PlayOptions::default()
+    })
+    .unwrap();
+    let saver = AskingForAKeyFrame {
+        saver: Saver::new(SaveOptions {
+            video: Some(video_out.clone()),
+            ..SaveOptions::default()
+        })
+        .unwrap(),
+        video_frames: 0,
+    };
+    let (play_in, play_out, play) =
+        start(Box::new(player), Role::Offer, Some(Duration::from_secs(2)));
+    let (save_in, save_out, save) = start(Box::new(saver), Role::Answer, None);
+    let wait = Duration::from_secs(20);
+    save_in
+        .send(Input::Line(play_out.recv_timeout(wait).unwrap()))
+        .unwrap();
+    play_in
+        .send(Input::Line(save_out.recv_timeout(wait).unwrap()))
+        .unwrap();
+    play.join().unwrap().unwrap();
+    save.join().unwrap().unwrap();
+    let play_stats: serde_json::Value = serde_json::from_str(&play_out.recv().unwrap()).unwrap();
+    eprintln!("player: {play_stats}");
+    assert_eq!(
+        play_stats["video"]["rtp"]["plis_received"], 1,
+        "{play_stats}"
+    );
+    let skipped = play_stats["video"]["skipped_waiting_for_keyframe"]
+        .as_u64()
+        .unwrap();
+    // The 12th frame is frame 1 of the file's third loop; frames up to the key frame at 5 are
+    // held back (how many depends on when the PLI arrives: at most four).
+    assert!((1..=4).contains(&skipped), "{play_stats}");
+
+    let source = ivf_frames(&std::fs::read(data("ffmpeg_vp8.ivf")).unwrap());
+    let saved = ivf_frames(&std::fs::read(&video_out).unwrap());
+    let mut at = 0; // position in the looped source
+    let mut gaps = 0;
+    for (i, f) in saved.iter().enumerate() {
+        if f != &source[at % source.len()] {
+            // A gap: the stream must go on at the file's next key frame.
+            let next_key = (at..).find(|j| j % 5 == 0).unwrap();
+            assert_eq!(f, &source[next_key % source.len()], "frame {i} after a gap");
+            at = next_key;
+            gaps += 1;
+        }
+        at += 1;
+    }
+    assert_eq!(gaps, 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
