@@ -763,7 +763,7 @@ impl Association {
         self.abandon(now);
         if let Some(tcb) = &mut self.tcb
             && tcb.caps.forward_tsn
-            && tcb.tx.forward_tsn(&mut self.skipped).is_some()
+            && tcb.tx.forward_tsn(&mut self.skipped, usize::MAX).is_some()
         {
             tcb.forward_tsn_due = true;
         }
@@ -804,7 +804,10 @@ impl Association {
         for &(stream, id) in &self.abandoned {
             self.stats.abandoned_messages += 1;
             if !tcb.tx.message_fully_sent(id) {
+                // The unsent rest is dropped; a never-sent end fragment takes a TSN so that
+                // the FORWARD TSN moves past what the peer already has (A3).
                 self.send_queue.discard_message(stream, id);
+                tcb.tx.abandon_unsent_end(id);
             }
         }
     }
@@ -842,8 +845,9 @@ impl Association {
         self.handshake.cookie_echo_due = false;
         self.timers.stop(Timer::T1Init);
         self.timers.stop(Timer::T1Cookie);
-        let interleaving = self.tcb.as_ref().is_some_and(|t| t.caps.interleaving);
-        self.send_queue.set_interleaving(interleaving);
+        let caps = self.tcb.as_ref().map(|t| t.caps).unwrap_or_default();
+        self.send_queue.set_interleaving(caps.interleaving);
+        self.send_queue.set_partial_reliability(caps.forward_tsn);
         self.events.push_back(if restarted {
             Event::Restarted
         } else {

@@ -671,7 +671,9 @@ impl Association {
         if let Some(a_rwnd) = a_rwnd {
             tcb.peer_a_rwnd = a_rwnd;
         }
-        if out.newly_acked > 0 {
+        if out.newly_acked > 0 || out.cum_advanced {
+            // §8.1: DATA was acknowledged (an abandoned chunk the cumulative TSN now covers
+            // counts: the peer answered).
             self.error_count = 0;
         }
         if let Some(rtt) = out.rtt {
@@ -690,7 +692,7 @@ impl Association {
         let Some(tcb) = &mut self.tcb else {
             return;
         };
-        if tcb.caps.forward_tsn && tcb.tx.forward_tsn(&mut self.skipped).is_some() {
+        if tcb.caps.forward_tsn && tcb.tx.forward_tsn(&mut self.skipped, usize::MAX).is_some() {
             // RFC 3758 §3.5 C3/C5: (re)send FORWARD TSN while the peer lags behind.
             tcb.forward_tsn_due = true;
         }

@@ -42,12 +42,18 @@ impl Association {
         let mtu = self.cfg.mtu;
         self.write_handshake_chunks(buf, mtu);
         self.write_sack_if_due(buf, mtu);
+        self.abandon_before_retransmission(now);
         self.write_control_chunks(now, buf, mtu);
         if matches!(
             self.state,
             State::Established | State::ShutdownPending | State::ShutdownReceived
         ) {
-            self.write_data(now, buf, mtu);
+            // A started message that ran out of lifetime ends the DATA of this packet, so that
+            // its FORWARD TSN goes before any later DATA: in the next packet, or in this one
+            // if it has no DATA yet.
+            while self.write_data(now, buf, mtu) == DataOutcome::Expired {
+                self.write_control_chunks(now, buf, mtu);
+            }
         }
         if buf.len() <= COMMON_HEADER_LEN {
             buf.clear();
@@ -119,9 +125,10 @@ impl Association {
         };
         if tcb.forward_tsn_due {
             tcb.forward_tsn_due = false;
-            if let Some(point) = tcb.tx.forward_tsn(&mut self.skipped) {
-                let max_entries = mtu.saturating_sub(buf.len() + 8) / 8;
-                self.skipped.truncate(max_entries);
+            // Chunk header and new cumulative TSN, then 4 bytes per stream (I-FORWARD-TSN: 8).
+            let entry = if tcb.caps.interleaving { 8 } else { 4 };
+            let max_streams = mtu.saturating_sub(buf.len() + 8) / entry;
+            if let Some(point) = tcb.tx.forward_tsn(&mut self.skipped, max_streams) {
                 if tcb.caps.interleaving {
                     write_iforward_tsn(buf, wire(point), &self.skipped);
                 } else {
@@ -137,6 +144,9 @@ impl Association {
                 if !self.timers.is_running(Timer::T3Rtx) {
                     self.timers.set(Timer::T3Rtx, now + self.rto.rto());
                 }
+            } else if buf.len() > COMMON_HEADER_LEN {
+                // No room left in this packet (a long SACK): the next one carries it.
+                tcb.forward_tsn_due = tcb.tx.forward_tsn(&mut self.skipped, usize::MAX).is_some();
             }
         }
         if tcb.reconfig.request_due && buf.len() + tcb.reconfig.request_len() <= mtu {
@@ -162,11 +172,26 @@ impl Association {
         }
     }
 
+    /// RFC 3758 §4.1 TR4: chunks waiting for retransmission are abandoned if their lifetime
+    /// ran out meanwhile (or, after a fast retransmit, their retransmissions are used up).
+    fn abandon_before_retransmission(&mut self, now: Instant) {
+        if !self.tcb.as_ref().is_some_and(|t| t.tx.has_lost()) {
+            return;
+        }
+        self.abandon(now);
+        if !self.abandoned.is_empty()
+            && let Some(tcb) = &mut self.tcb
+            && tcb.tx.forward_tsn(&mut self.skipped, usize::MAX).is_some()
+        {
+            tcb.forward_tsn_due = true;
+        }
+    }
+
     /// Retransmissions first (§6.1 rule C... §7.2.4), then new DATA while cwnd and the peer's
     /// window allow (§6.1 A/B), fragmenting to the room left in the packet.
-    fn write_data(&mut self, now: Instant, buf: &mut Vec<u8>, mtu: usize) {
+    fn write_data(&mut self, now: Instant, buf: &mut Vec<u8>, mtu: usize) -> DataOutcome {
         let Some(tcb) = &mut self.tcb else {
-            return;
+            return DataOutcome::Done;
         };
         let header = if tcb.caps.interleaving {
             IDATA_HEADER_LEN
@@ -175,6 +200,7 @@ impl Association {
         };
         let interleaving = tcb.caps.interleaving;
         let mut sent_any = false;
+        let mut outcome = DataOutcome::Done;
         let ignore_cwnd = tcb.fast_retransmit_due;
         tcb.fast_retransmit_due = false;
         while tcb.tx.has_lost() {
@@ -210,6 +236,19 @@ impl Association {
                 }
                 let room = if probe { room } else { room.min(rwnd.max(1)) };
                 let Some(frag) = self.send_queue.next_fragment(now, room, max_fragment / 4) else {
+                    let Some(end) = self.send_queue.take_expired() else {
+                        break;
+                    };
+                    // TR4: the rest of a started message is given up; its end takes the next
+                    // TSN (abandoned, never sent), consecutive with what was sent (§6.9).
+                    tcb.tx.abandon_expired(end);
+                    self.stats.abandoned_messages += 1;
+                    if tcb.caps.forward_tsn {
+                        tcb.forward_tsn_due = true;
+                    }
+                    if !sent_any {
+                        outcome = DataOutcome::Expired;
+                    }
                     break;
                 };
                 let tsn = tcb.tx.next_tsn();
@@ -225,7 +264,18 @@ impl Association {
         if sent_any && !self.timers.is_running(Timer::T3Rtx) {
             self.timers.set(Timer::T3Rtx, now + self.rto.rto());
         }
+        outcome
     }
+}
+
+/// How `write_data` ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DataOutcome {
+    /// As much DATA as the windows and the packet allow.
+    Done,
+    /// Stopped, before any DATA, at a started message that ran out of lifetime: its FORWARD
+    /// TSN goes first, then the DATA after it.
+    Expired,
 }
 
 fn write_data_chunk(buf: &mut Vec<u8>, interleaving: bool, tsn: u64, f: &Fragment) {

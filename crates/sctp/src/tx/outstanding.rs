@@ -6,8 +6,10 @@
 use std::collections::{BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+
 use super::send_queue::Fragment;
-use crate::packet::GapBlock;
+use crate::packet::{GapBlock, data_flags};
 use crate::seq::unwrap_near;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -329,10 +331,68 @@ impl Outstanding {
             .is_some_and(|s| s.frag.is_end())
     }
 
+    /// RFC 3758 §3.5 A3 for a message abandoned before its last fragment was sent (its rest is
+    /// dropped from the send queue): an end fragment that is never sent takes the next TSN,
+    /// already abandoned. Without it the Advanced.Peer.Ack.Point would end at the last fragment
+    /// sent, which the peer may have received with everything before it: a FORWARD TSN at or
+    /// behind its cumulative TSN is out of date (§3.6), the SSN/MID would never be skipped and
+    /// the stream would wait for the missing end forever. Returns whether one was added.
+    pub(crate) fn abandon_unsent_end(&mut self, msg_id: u64) -> bool {
+        let Some(last) = self.queue.iter().rev().find(|s| s.frag.msg_id == msg_id) else {
+            return false;
+        };
+        if last.frag.is_end() {
+            return false;
+        }
+        let f = &last.frag;
+        let end = Fragment {
+            stream_id: f.stream_id,
+            ssn_mid: f.ssn_mid,
+            fsn: f.fsn.wrapping_add(1),
+            ppid: f.ppid,
+            flags: (f.flags & data_flags::UNORDERED) | data_flags::END,
+            payload: Bytes::new(),
+            msg_id,
+            max_retransmits: f.max_retransmits,
+            expires: f.expires,
+        };
+        self.push_abandoned(end);
+        true
+    }
+
+    /// RFC 3758 §4.1 TR4: a started message whose lifetime ran out before its `end` fragment
+    /// was sent: what is outstanding of it is abandoned and the end takes a TSN, abandoned too,
+    /// as in [`abandon_unsent_end`](Self::abandon_unsent_end) (the peer may hold every fragment
+    /// sent, even with all of them acknowledged already).
+    pub(crate) fn abandon_expired(&mut self, end: Fragment) {
+        self.abandon_message(end.msg_id);
+        self.push_abandoned(end);
+    }
+
+    /// Gives a fragment that is never sent the next TSN, already abandoned.
+    fn push_abandoned(&mut self, frag: Fragment) {
+        let tsn = self.next_tsn;
+        self.next_tsn += 1;
+        self.pr_chunks += 1;
+        self.queue.push_back(Sent {
+            tsn,
+            frag,
+            state: ChunkState::Abandoned,
+            tx_count: 0,
+            misses: 0,
+            fast_done: false,
+        });
+    }
+
     /// RFC 3758 §3.5 C1/C2 (and RFC 8260 §2.3.1): the Advanced.Peer.Ack.Point, if beyond the
     /// peer's cumulative ack, with the skipped messages: `(stream, unordered, SSN or MID)`, the
-    /// highest per stream and ordering.
-    pub(crate) fn forward_tsn(&self, skipped: &mut Vec<(u16, bool, u32)>) -> Option<u64> {
+    /// highest per stream and ordering. At most `max_streams` entries: C4 lowers the point to
+    /// the last TSN whose stream still fits, so that no skipped stream goes unreported.
+    pub(crate) fn forward_tsn(
+        &self,
+        skipped: &mut Vec<(u16, bool, u32)>,
+        max_streams: usize,
+    ) -> Option<u64> {
         skipped.clear();
         let mut point = self.cum_ack;
         for s in self
@@ -340,15 +400,17 @@ impl Outstanding {
             .iter()
             .take_while(|s| s.state == ChunkState::Abandoned)
         {
-            point = s.tsn;
             let (id, u) = (s.frag.stream_id, s.frag.is_unordered());
+            let full = skipped.len() >= max_streams;
             match skipped
                 .iter_mut()
                 .find(|(sid, su, _)| *sid == id && *su == u)
             {
                 Some(e) => e.2 = s.frag.ssn_mid,
+                None if full => break,
                 None => skipped.push((id, u, s.frag.ssn_mid)),
             }
+            point = s.tsn;
         }
         (point > self.cum_ack).then_some(point)
     }
@@ -386,7 +448,6 @@ impl Outstanding {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bytes::Bytes;
 
     fn frag(msg_id: u64, flags: u8, max_retransmits: Option<u32>) -> Fragment {
         Fragment {
@@ -451,11 +512,60 @@ mod tests {
         o.abandon_lost(now, &mut ab);
         assert_eq!(ab, [(1, 7), (1, 8)]);
         let mut skipped = Vec::new();
-        let point = o.forward_tsn(&mut skipped).unwrap();
+        let point = o.forward_tsn(&mut skipped, 16).unwrap();
         assert_eq!(point - o.cum_ack(), 3);
         assert_eq!(skipped, [(1, false, 8)]);
         assert_eq!(o.flight(), 0);
         assert!(!o.has_lost());
+    }
+
+    #[test]
+    fn rfc3758_3_5_a3_end_never_sent_takes_a_tsn_past_what_the_peer_has() {
+        let now = Instant::now();
+        let mut o = Outstanding::new(1);
+        // Two of the message's fragments went out (B and a middle one), the rest is queued.
+        o.push(now, frag(7, 2, Some(0)));
+        o.push(now, frag(7, 0, Some(0)));
+        // Both arrived (the peer's cumulative TSN covers them) but the SACK said nothing yet.
+        o.mark_all_lost();
+        let mut ab = Vec::new();
+        o.abandon_lost(now, &mut ab);
+        assert_eq!(ab, [(1, 7)]);
+        assert!(!o.message_fully_sent(7));
+        assert!(o.abandon_unsent_end(7));
+        assert!(o.message_fully_sent(7));
+        assert!(!o.abandon_unsent_end(7), "one end per message");
+        let mut skipped = Vec::new();
+        let point = o.forward_tsn(&mut skipped, 16).unwrap();
+        assert_eq!(point, o.highest_sent());
+        assert_eq!(point - o.cum_ack(), 3, "beyond the two fragments sent");
+        assert_eq!(skipped, [(1, false, 7)]);
+        assert_eq!((o.flight(), o.unacked_bytes()), (0, 0));
+        // The peer acknowledges up to the end: everything is gone.
+        let out = sack(&mut o, now, point as u32, &[]).unwrap().unwrap();
+        assert_eq!(out.newly_acked, 0);
+        assert!(out.cum_advanced && o.is_empty());
+    }
+
+    #[test]
+    fn rfc3758_3_5_c4_point_lowered_so_that_every_skipped_stream_fits() {
+        let now = Instant::now();
+        let mut o = Outstanding::new(1);
+        for stream in 0..5u16 {
+            let mut f = frag(u64::from(stream), 3, Some(0));
+            f.stream_id = stream;
+            o.push(now, f);
+        }
+        o.mark_all_lost();
+        let mut ab = Vec::new();
+        o.abandon_lost(now, &mut ab);
+        assert_eq!(ab.len(), 5);
+        let mut skipped = Vec::new();
+        let point = o.forward_tsn(&mut skipped, 2).unwrap();
+        assert_eq!(point - o.cum_ack(), 2);
+        assert_eq!(skipped.len(), 2);
+        assert_eq!(o.forward_tsn(&mut skipped, 16).unwrap() - o.cum_ack(), 5);
+        assert!(o.forward_tsn(&mut skipped, 0).is_none());
     }
 
     #[test]

@@ -90,6 +90,12 @@ pub(crate) struct SendQueue {
     next_id: u64,
     /// Streams whose buffered amount fell to or below their threshold.
     low: Vec<u16>,
+    /// Started messages whose lifetime ran out before their last fragment was sent (RFC 3758
+    /// TR4), as the end fragment that will never be sent: the association abandons them.
+    expired: Vec<Fragment>,
+    /// Whether started messages may be abandoned: the peer supports FORWARD TSN (without it
+    /// a started message is sent in full, as the base protocol's lifetime says).
+    abandon_started: bool,
 }
 
 impl SendQueue {
@@ -105,6 +111,11 @@ impl SendQueue {
     /// Switches to I-DATA scheduling (RFC 8260), decided once the handshake completes.
     pub(crate) fn set_interleaving(&mut self, on: bool) {
         self.interleaving = on;
+    }
+
+    /// Whether the peer supports FORWARD TSN (RFC 3758), decided once the handshake completes.
+    pub(crate) fn set_partial_reliability(&mut self, on: bool) {
+        self.abandon_started = on;
     }
 
     /// Queues a message; returns its id.
@@ -140,7 +151,8 @@ impl SendQueue {
     }
 
     /// Pulls the next fragment of at most `max_payload` bytes (at least 1). Messages whose lifetime
-    /// ran out before their first byte was sent are dropped (RFC 3758 §3.5 A2). `min_first`:
+    /// ran out before their first byte was sent are dropped (RFC 3758 §3.5 A2, §4.1 TR3); started
+    /// ones stop and are left to [`take_expired`](Self::take_expired) (TR4). `min_first`:
     /// do not start a message in less room than this (or its whole size if smaller), so that a
     /// packet's tail is not filled with a sliver of a new message.
     pub(crate) fn next_fragment(
@@ -165,6 +177,39 @@ impl SendQueue {
                 self.unschedule(stream_id);
                 continue;
             };
+            if msg.offset > 0 && self.abandon_started && msg.expires.is_some_and(|e| e <= now) {
+                // TR4: a TSN is assigned already, so the message is abandoned, not just dropped.
+                let end = Fragment {
+                    stream_id,
+                    ssn_mid: msg.ssn_mid,
+                    fsn: msg.next_fsn,
+                    ppid: msg.ppid,
+                    flags: data_flags::END
+                        | if msg.opts.unordered {
+                            data_flags::UNORDERED
+                        } else {
+                            0
+                        },
+                    payload: Bytes::new(),
+                    msg_id: msg.id,
+                    max_retransmits: msg.opts.max_retransmits,
+                    expires: msg.expires,
+                };
+                let rest = msg.payload.len().saturating_sub(msg.offset);
+                stream.queue.pop_front();
+                Self::account(stream, &mut self.total, &mut self.low, stream_id, rest);
+                self.expired.push(end);
+                if self.current == Some(stream_id) {
+                    self.current = None;
+                    if stream.queue.is_empty() {
+                        stream.scheduled = false;
+                    } else {
+                        self.active.push_back(stream_id);
+                    }
+                }
+                // The caller gives the end its TSN before any other fragment takes one.
+                return None;
+            }
             if msg.offset == 0 {
                 if msg.expires.is_some_and(|e| e <= now) {
                     let rest = msg.payload.len();
@@ -299,6 +344,12 @@ impl SendQueue {
                 self.active.push_back(stream_id);
             }
         }
+    }
+
+    /// The next started message given up by its lifetime (see `next_fragment`), as the end
+    /// fragment it never sent.
+    pub(crate) fn take_expired(&mut self) -> Option<Fragment> {
+        self.expired.pop()
     }
 
     /// Bytes queued on the stream and not yet sent (RTCDataChannel bufferedAmount).
@@ -451,6 +502,49 @@ mod tests {
             .unwrap();
         assert_eq!(&f.payload[..], b"ok");
         assert_eq!(f.ssn_mid, 0, "the dropped message took no SSN");
+    }
+
+    #[test]
+    fn rfc3758_4_1_tr4_started_message_past_its_lifetime_is_given_up() {
+        for interleaving in [false, true] {
+            let now = Instant::now();
+            let mut q = SendQueue::default();
+            q.set_interleaving(interleaving);
+            q.set_partial_reliability(true);
+            let opts = SendOptions {
+                lifetime: Some(Duration::from_millis(10)),
+                ..Default::default()
+            };
+            push(&mut q, now, 1, &[1; 250], opts);
+            push(&mut q, now, 1, b"next", opts);
+            let first = q.next_fragment(now, 100, 0).unwrap();
+            assert_eq!(first.flags, data_flags::BEGIN);
+            let later = now + Duration::from_millis(20);
+            assert!(
+                q.next_fragment(later, 100, 0).is_none(),
+                "stops at the expired one"
+            );
+            let end = q.take_expired().unwrap();
+            assert_eq!((end.msg_id, end.ssn_mid, end.fsn), (first.msg_id, 0, 1));
+            assert_eq!(end.flags, data_flags::END);
+            assert!(end.payload.is_empty());
+            assert_eq!(
+                q.buffered_amount(1),
+                4,
+                "the rest of it is no longer queued"
+            );
+            assert!(q.take_expired().is_none());
+            // The next message is expired too but not started: dropped (TR3), no SSN taken.
+            assert!(q.next_fragment(later, 100, 0).is_none());
+            assert!(q.take_expired().is_none() && q.is_empty());
+            // Without FORWARD TSN a started message is sent to its end.
+            let mut q = SendQueue::default();
+            q.set_interleaving(interleaving);
+            push(&mut q, now, 1, &[1; 250], opts);
+            q.next_fragment(now, 100, 0).unwrap();
+            let f = q.next_fragment(later, 100, 0).unwrap();
+            assert_eq!(f.fsn, 1);
+        }
     }
 
     #[test]
