@@ -1136,14 +1136,14 @@ impl Peer {
     }
 
     fn pump_ice(&mut self, now: Instant) {
-        let mid = self.transport_mid().unwrap_or("0").to_owned();
         let mut failed = false;
         while let Some(e) = self.ice.as_mut().and_then(Agent::poll_event) {
             match e {
                 sansrtc_ice::Event::LocalCandidate(candidate) => {
+                    let mid = self.transport_mid().unwrap_or("0").to_owned();
                     self.push_event(Event::LocalCandidate(LocalCandidate {
                         candidate,
-                        mid: mid.clone(),
+                        mid,
                         mline_index: self.transport_index,
                     }));
                 }

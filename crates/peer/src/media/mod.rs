@@ -508,8 +508,8 @@ impl Media {
         if self.pacer.queued_bytes() + estimate > self.config.max_send_queue {
             return Err(Error::MediaQueueFull);
         }
-        let mid = t.mid.clone().unwrap_or_default();
-        let ext = t.extensions.clone();
+        let mid = t.mid.as_deref().unwrap_or_default().as_bytes();
+        let ext = &t.extensions;
         let audio = t.kind == MediaKind::Audio;
         let sender = self
             .senders
@@ -522,8 +522,8 @@ impl Media {
             now,
             timestamp,
             frame,
-            &ext,
-            mid.as_bytes(),
+            ext,
+            mid,
             mtu.saturating_sub(overhead),
             || pool.pop().unwrap_or_else(|| Vec::with_capacity(mtu)),
             |buf| pacer.push(buf, i, audio),
