@@ -28,7 +28,7 @@ impl Address {
     pub(crate) fn from_token(s: &str) -> Address {
         // Only try the parser that can succeed: IPv4 literals are digits and dots, IPv6 ones
         // have a colon, and anything else (an mDNS or DNS name) is neither.
-        let ip = if s.contains(':') {
+        let ip = if s.bytes().any(|b| b == b':') {
             s.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
         } else if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
             dotted_quad(s.as_bytes()).map(IpAddr::V4)
@@ -188,7 +188,7 @@ impl Connection {
 
     /// Parses the three fields from `tokens`, requiring all three.
     pub(crate) fn from_tokens(tokens: &mut Tokens<'_>) -> Result<Connection, Reason> {
-        let network_type = intern(tokens.expect("network type")?, &["IN"]);
+        let network_type = intern!(tokens.expect("network type")?, ["IN"]);
         let address_type = AddressType::from_token(tokens.expect("address type")?);
         let address = Address::from_token(tokens.expect("connection address")?);
         Ok(Connection {

@@ -35,7 +35,7 @@ impl Group {
 
     pub(crate) fn parse(value: &str) -> Result<Group, Reason> {
         let mut t = Tokens::new(value);
-        let semantics = intern(t.expect("group semantics")?, &[Group::BUNDLE, "LS", "FID"]);
+        let semantics = intern!(t.expect("group semantics")?, ["BUNDLE", "LS", "FID"]);
         Ok(Group {
             semantics,
             mids: t.map(str::to_owned).collect(),

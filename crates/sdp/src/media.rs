@@ -11,7 +11,7 @@ use crate::rtp::{Fmtp, Rtcp, RtcpFb, RtpMap};
 use crate::session::{Bandwidth, write_line};
 use crate::simulcast::{Rid, Simulcast};
 use crate::ssrc::{Msid, Ssrc, SsrcGroup};
-use crate::token::{Tokens, intern, intern_format, number, write_uint};
+use crate::token::{Tokens, intern, intern_format, number, split_once_byte, write_uint};
 
 /// `<media>` (RFC 8866 section 5.14).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -198,19 +198,25 @@ pub struct Media {
     pub attributes: Vec<Attribute>,
 }
 
-/// Protocol tokens that parse without allocating.
-const PROTOCOLS: &[&str] = &[
-    Media::PROTO_RTP,
-    Media::PROTO_SCTP,
-    "TCP/DTLS/SCTP",
-    "DTLS/SCTP",
-    "UDP/TLS/RTP/SAVP",
-    "TCP/TLS/RTP/SAVPF",
-    "RTP/SAVPF",
-    "RTP/AVPF",
-    "RTP/SAVP",
-    "RTP/AVP",
-];
+/// A protocol token, borrowed when it is a common one ([`Media::PROTO_RTP`],
+/// [`Media::PROTO_SCTP`], ...).
+fn protocol(token: &str) -> Cow<'static, str> {
+    intern!(
+        token,
+        [
+            "UDP/TLS/RTP/SAVPF",
+            "UDP/DTLS/SCTP",
+            "TCP/DTLS/SCTP",
+            "DTLS/SCTP",
+            "UDP/TLS/RTP/SAVP",
+            "TCP/TLS/RTP/SAVPF",
+            "RTP/SAVPF",
+            "RTP/AVPF",
+            "RTP/SAVP",
+            "RTP/AVP",
+        ]
+    )
+}
 
 impl Media {
     /// `UDP/TLS/RTP/SAVPF`: DTLS-SRTP media (RFC 5764 section 8; RFC 9429 section 5.1.2).
@@ -397,14 +403,14 @@ impl Media {
         let mut t = Tokens::new(value);
         let kind = MediaKind::from_token(t.expect("media type")?);
         let port_field = t.expect("media port")?;
-        let (port, port_count) = match port_field.split_once('/') {
+        let (port, port_count) = match split_once_byte(port_field, b'/') {
             Some((p, n)) => (
                 number(p, "media port")?,
                 Some(number(n, "media number of ports")?),
             ),
             None => (number(port_field, "media port")?, None),
         };
-        let protocol = intern(t.expect("media protocol")?, PROTOCOLS);
+        let protocol = protocol(t.expect("media protocol")?);
         let formats = t.map(intern_format).collect();
         Ok(Media {
             kind,

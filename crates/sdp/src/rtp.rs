@@ -10,24 +10,29 @@ use crate::attribute::Direction;
 use crate::error::Reason;
 use crate::token::{Tokens, intern, number, split_once_byte, write_uint};
 
-/// Encoding names that parse without allocating.
-const ENCODINGS: &[&str] = &[
-    "opus",
-    "VP8",
-    "VP9",
-    "H264",
-    "H265",
-    "AV1",
-    "rtx",
-    "red",
-    "ulpfec",
-    "flexfec-03",
-    "G722",
-    "PCMU",
-    "PCMA",
-    "CN",
-    "telephone-event",
-];
+/// An encoding name, borrowed when it is a common one.
+fn encoding_name(name: &str) -> Cow<'static, str> {
+    intern!(
+        name,
+        [
+            "opus",
+            "VP8",
+            "VP9",
+            "H264",
+            "H265",
+            "AV1",
+            "rtx",
+            "red",
+            "ulpfec",
+            "flexfec-03",
+            "G722",
+            "PCMU",
+            "PCMA",
+            "CN",
+            "telephone-event",
+        ]
+    )
+}
 
 /// `a=rtpmap:<payload type> <encoding name>/<clock rate>[/<encoding parameters>]`
 /// (RFC 8866 section 6.6).
@@ -68,7 +73,7 @@ impl RtpMap {
         };
         Ok(RtpMap {
             payload_type,
-            encoding_name: intern(name, ENCODINGS),
+            encoding_name: encoding_name(name),
             clock_rate,
             channels,
         })
@@ -141,12 +146,11 @@ impl Fmtp {
 
     /// `None` when the format is not a payload number (the caller keeps the line verbatim).
     pub(crate) fn parse(value: &str) -> Option<Fmtp> {
-        let value = value.trim_start_matches(' ');
-        let (format, params) = value.split_once(' ').unwrap_or((value, ""));
-        let payload_type = number(format, "fmtp format").ok()?;
+        let mut t = Tokens::new(value);
+        let payload_type = number(t.next().unwrap_or_default(), "fmtp format").ok()?;
         Some(Fmtp {
             payload_type,
-            params: params.trim_start_matches(' ').to_owned(),
+            params: t.rest().to_owned(),
         })
     }
 }
@@ -189,13 +193,13 @@ impl RtcpFb {
             "*" => None,
             pt => Some(number(pt, "rtcp-fb payload type")?),
         };
-        let kind = intern(
+        let kind = intern!(
             t.expect("rtcp-fb type")?,
-            &["nack", "ccm", "goog-remb", "transport-cc", "ack", "trr-int"],
+            ["nack", "ccm", "goog-remb", "transport-cc", "ack", "trr-int"],
         );
         let rest = t.rest();
         let param =
-            (!rest.is_empty()).then(|| intern(rest, &["pli", "fir", "tmmbr", "rpsi", "sli"]));
+            (!rest.is_empty()).then(|| intern!(rest, ["pli", "fir", "tmmbr", "rpsi", "sli"]));
         Ok(RtcpFb {
             payload_type,
             kind,
@@ -220,25 +224,30 @@ impl fmt::Display for RtcpFb {
     }
 }
 
-/// Header extension URIs that parse without allocating.
-const EXTENSION_URIS: &[&str] = &[
-    "urn:ietf:params:rtp-hdrext:ssrc-audio-level",
-    "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
-    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
-    "urn:ietf:params:rtp-hdrext:sdes:mid",
-    "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id",
-    "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id",
-    "urn:ietf:params:rtp-hdrext:toffset",
-    "urn:3gpp:video-orientation",
-    "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay",
-    "http://www.webrtc.org/experiments/rtp-hdrext/video-content-type",
-    "http://www.webrtc.org/experiments/rtp-hdrext/video-timing",
-    "http://www.webrtc.org/experiments/rtp-hdrext/color-space",
-    "http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time",
-    "https://aomediacodec.github.io/av1-rtp-spec/#dependency-descriptor-rtp-header-extension",
-    "urn:ietf:params:rtp-hdrext:csrc-audio-level",
-    "urn:ietf:params:rtp-hdrext:framemarking",
-];
+/// A header extension URI, borrowed when it is a common one.
+fn extension_uri(uri: &str) -> Cow<'static, str> {
+    intern!(
+        uri,
+        [
+            "urn:ietf:params:rtp-hdrext:ssrc-audio-level",
+            "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
+            "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
+            "urn:ietf:params:rtp-hdrext:sdes:mid",
+            "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id",
+            "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id",
+            "urn:ietf:params:rtp-hdrext:toffset",
+            "urn:3gpp:video-orientation",
+            "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay",
+            "http://www.webrtc.org/experiments/rtp-hdrext/video-content-type",
+            "http://www.webrtc.org/experiments/rtp-hdrext/video-timing",
+            "http://www.webrtc.org/experiments/rtp-hdrext/color-space",
+            "http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time",
+            "https://aomediacodec.github.io/av1-rtp-spec/#dependency-descriptor-rtp-header-extension",
+            "urn:ietf:params:rtp-hdrext:csrc-audio-level",
+            "urn:ietf:params:rtp-hdrext:framemarking",
+        ]
+    )
+}
 
 /// `a=extmap:<id>[/<direction>] <URI> [<extension attributes>]` (RFC 8285 section 8).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -276,7 +285,7 @@ impl Extmap {
             None => (id_dir, None),
         };
         let id = number(id, "extmap id")?;
-        let uri = intern(t.expect("extmap URI")?, EXTENSION_URIS);
+        let uri = extension_uri(t.expect("extmap URI")?);
         let rest = t.rest();
         let attributes = (!rest.is_empty()).then(|| rest.to_owned());
         Ok(Extmap {

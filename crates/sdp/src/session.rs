@@ -52,7 +52,7 @@ impl Origin {
             t.expect("origin session version")?,
             "origin session version",
         )?;
-        let network_type = intern(t.expect("origin network type")?, &["IN"]);
+        let network_type = intern!(t.expect("origin network type")?, ["IN"]);
         let address_type = AddressType::from_token(t.expect("origin address type")?);
         let address = Address::from_token(t.expect("origin address")?);
         t.finish("origin address")?;

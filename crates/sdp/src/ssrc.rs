@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::error::Reason;
-use crate::token::{Tokens, intern, number, write_uint};
+use crate::token::{Tokens, intern, number, split_once_byte, write_uint};
 
 /// `a=ssrc:<ssrc-id> <attribute>[:<value>]` (RFC 5576 section 4.1).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -32,7 +32,7 @@ impl Ssrc {
         let mut t = Tokens::new(value);
         let id = number(t.expect("ssrc id")?, "ssrc id")?;
         let rest = t.rest();
-        let (attribute, value) = match rest.split_once(':') {
+        let (attribute, value) = match split_once_byte(rest, b':') {
             Some((a, v)) => (a, Some(v.to_owned())),
             None => (rest, None),
         };
@@ -41,7 +41,7 @@ impl Ssrc {
         }
         Ok(Ssrc {
             id,
-            attribute: intern(attribute, &["cname", "msid", "mslabel", "label"]),
+            attribute: intern!(attribute, ["cname", "msid", "mslabel", "label"]),
             value,
         })
     }
@@ -73,9 +73,9 @@ pub struct SsrcGroup {
 impl SsrcGroup {
     pub(crate) fn parse(value: &str) -> Result<SsrcGroup, Reason> {
         let mut t = Tokens::new(value);
-        let semantics = intern(
+        let semantics = intern!(
             t.expect("ssrc-group semantics")?,
-            &["FID", "SIM", "FEC", "FEC-FR"],
+            ["FID", "SIM", "FEC", "FEC-FR"],
         );
         let ssrcs = t
             .map(|s| number(s, "ssrc-group ssrc id"))

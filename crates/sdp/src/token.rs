@@ -16,7 +16,8 @@ impl<'a> Tokens<'a> {
 
     /// Everything not yet consumed, without leading SP.
     pub(crate) fn rest(&self) -> &'a str {
-        self.0.trim_start_matches(' ')
+        let spaces = self.0.bytes().take_while(|&b| b == b' ').count();
+        self.0.get(spaces..).unwrap_or_default()
     }
 
     /// The next token, or `Reason::Missing(what)`.
@@ -37,26 +38,47 @@ impl<'a> Iterator for Tokens<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
-        // Tokens are short: plain byte loops beat the generic pattern searchers here.
+        // Fields are separated by one SP; runs are rare, so skip them with a plain loop and
+        // find the end of the token (5 to 40 bytes) a word at a time.
         let bytes = self.0.as_bytes();
-        let Some(start) = bytes.iter().position(|&b| b != b' ') else {
+        let start = bytes.iter().take_while(|&&b| b == b' ').count();
+        let token_and_rest = bytes.get(start..).unwrap_or_default();
+        if token_and_rest.is_empty() {
             self.0 = "";
             return None;
-        };
-        let len = bytes
-            .get(start..)
-            .and_then(|b| b.iter().position(|&b| b == b' '))
-            .unwrap_or(bytes.len() - start);
-        let token = self.0.get(start..start + len).unwrap_or_default();
-        self.0 = self.0.get(start + len..).unwrap_or_default();
+        }
+        let end = start + find_byte_short(token_and_rest, b' ').unwrap_or(token_and_rest.len());
+        let token = self.0.get(start..end).unwrap_or_default();
+        self.0 = self.0.get(end..).unwrap_or_default();
         Some(token)
     }
+}
+
+/// The position of the first `needle` in a short `haystack`, 8 bytes per step (SWAR: the
+/// classic "has a zero byte" test on the word XOR the needle repeated). Exact for the lowest
+/// matching byte, which is the first one in little-endian order.
+pub(crate) fn find_byte_short(haystack: &[u8], needle: u8) -> Option<usize> {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let repeated = LOW * u64::from(needle);
+    let mut rest = haystack;
+    let mut offset = 0;
+    while let Some((word, after)) = rest.split_first_chunk::<8>() {
+        let x = u64::from_le_bytes(*word) ^ repeated;
+        let found = x.wrapping_sub(LOW) & !x & HIGH;
+        if found != 0 {
+            return Some(offset + (found.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+        rest = after;
+    }
+    rest.iter().position(|&b| b == needle).map(|i| offset + i)
 }
 
 /// Splits `s` at the first `byte` (an ASCII delimiter), without it. SDP fields are short, and a
 /// plain byte loop is cheaper than the generic `str::split_once` searcher on them.
 pub(crate) fn split_once_byte(s: &str, byte: u8) -> Option<(&str, &str)> {
-    let at = s.bytes().position(|b| b == byte)?;
+    let at = find_byte_short(s.as_bytes(), byte)?;
     Some((s.get(..at)?, s.get(at + 1..)?))
 }
 
@@ -123,14 +145,20 @@ fn digits(s: &str) -> Option<u64> {
     })
 }
 
-/// Returns a borrowed `'static` string when `s` is one of the `known` protocol tokens, so that
-/// parsing common values (`nack`, `opus`, `UDP/TLS/RTP/SAVPF`, ...) does not allocate.
-pub(crate) fn intern(s: &str, known: &[&'static str]) -> Cow<'static, str> {
-    match known.iter().find(|k| **k == s) {
-        Some(k) => Cow::Borrowed(k),
-        None => Cow::Owned(s.to_owned()),
-    }
+/// Returns a borrowed `'static` string when the first argument is one of the listed protocol
+/// tokens (string literals), so that parsing common values (`nack`, `opus`,
+/// `UDP/TLS/RTP/SAVPF`, ...) does not allocate; an owned copy otherwise. A `match` on the
+/// literals: the compiler checks the length first and compares short tokens as integers, where
+/// a loop over a table calls `memcmp` for every entry of the same length.
+macro_rules! intern {
+    ($s:expr, [$($known:literal),+ $(,)?] $(,)?) => {
+        match $s {
+            $($known => ::std::borrow::Cow::Borrowed($known),)+
+            other => ::std::borrow::Cow::Owned(other.to_owned()),
+        }
+    };
 }
+pub(crate) use intern;
 
 /// The RTP payload types 0..=127 as text, so `m=` format lists parse without allocating.
 #[rustfmt::skip]
@@ -155,7 +183,7 @@ pub(crate) fn intern_format(s: &str) -> Cow<'static, str> {
         .filter(|t| **t == s);
     match table {
         Some(t) => Cow::Borrowed(t),
-        None => intern(s, &["webrtc-datachannel"]),
+        None => intern!(s, ["webrtc-datachannel"]),
     }
 }
 
@@ -202,6 +230,25 @@ mod tests {
                     find_byte(hay, needle),
                     hay.iter().position(|&b| b == needle)
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn find_byte_short_finds_the_first_occurrence() {
+        let text: Vec<u8> = (0..40u8)
+            .map(|i| [b'a', b' ', 0x80, 0xff, b'!'][usize::from(i % 5)] ^ (i / 5))
+            .collect();
+        for needle in [b'a', b' ', b'!', 0x80, 0xff, b'!' ^ 1, 0x7f, 0] {
+            for start in 0..text.len() {
+                for end in start..text.len() {
+                    let hay = &text[start..end];
+                    assert_eq!(
+                        find_byte_short(hay, needle),
+                        hay.iter().position(|&b| b == needle),
+                        "{hay:?} {needle}"
+                    );
+                }
             }
         }
     }
