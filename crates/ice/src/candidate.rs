@@ -154,7 +154,7 @@ impl Candidate {
             c.related_address = Some(sansrtc_sdp::Address::Ip(related.ip()));
             c.related_port = Some(related.port());
         }
-        c.ufrag = ufrag.map(str::to_owned);
+        c.ufrag = ufrag.map(sansrtc_sdp::InlineStr::from);
         c
     }
 
@@ -179,7 +179,7 @@ impl Candidate {
             kind,
             address,
             priority: c.priority,
-            foundation: c.foundation.clone(),
+            foundation: c.foundation.to_string(),
             related: c.related_socket_addr(),
         })
     }

@@ -202,8 +202,7 @@ fn section(media: &Media, id: TransceiverId, mid: &str) -> sansrtc_sdp::Media {
         MediaKind::Video => SdpKind::Video,
     };
     let mut m = sansrtc_sdp::Media::new(kind, 9, sansrtc_sdp::Media::PROTO_RTP, formats);
-    m.attributes
-        .push(sansrtc_sdp::Attribute::Mid(mid.to_owned()));
+    m.attributes.push(sansrtc_sdp::Attribute::Mid(mid.into()));
     media.write_section(id, &mut m);
     m
 }

@@ -148,7 +148,7 @@ pub(crate) fn build(
                 first_bundled = false;
                 transport_attributes(&mut m, transport);
                 if let Some(mid) = &section.mid {
-                    m.attributes.push(Attribute::Mid(mid.clone()));
+                    m.attributes.push(Attribute::Mid(mid.into()));
                 }
                 media.write_section(*id, &mut m);
                 m
@@ -174,7 +174,7 @@ pub(crate) fn build(
                 first_bundled = false;
                 transport_attributes(&mut m, transport);
                 if let Some(mid) = &section.mid {
-                    m.attributes.push(Attribute::Mid(mid.clone()));
+                    m.attributes.push(Attribute::Mid(mid.into()));
                 }
                 m.attributes.push(Attribute::SctpPort(SCTP_PORT));
                 m.attributes
@@ -197,7 +197,7 @@ pub(crate) fn build(
                         .push(Attribute::Direction(sansrtc_sdp::Direction::Inactive));
                 }
                 if let Some(mid) = &section.mid {
-                    m.attributes.push(Attribute::Mid(mid.clone()));
+                    m.attributes.push(Attribute::Mid(mid.into()));
                 }
                 m
             }
@@ -226,11 +226,11 @@ fn sdp_kind(k: TrackKind) -> MediaKind {
 }
 
 fn transport_attributes(m: &mut Media, t: &LocalTransport<'_>) {
-    m.attributes.push(Attribute::IceUfrag(t.ufrag.to_owned()));
-    m.attributes.push(Attribute::IcePwd(t.pwd.to_owned()));
+    m.attributes.push(Attribute::IceUfrag(t.ufrag.into()));
+    m.attributes.push(Attribute::IcePwd(t.pwd.into()));
     if t.trickle {
         m.attributes
-            .push(Attribute::IceOptions(vec!["trickle".to_owned()]));
+            .push(Attribute::IceOptions(vec!["trickle".into()]));
     }
     m.attributes
         .push(Attribute::Fingerprint(to_sdp_fingerprint(t.fingerprint)));

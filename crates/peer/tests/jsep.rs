@@ -81,7 +81,11 @@ fn check_answer(offer: &SessionDescription, answer: &SessionDescription) {
         "RFC 9143 §7.3.1: the offerer-tagged section is the answerer-tagged one"
     );
     let mut all: Vec<&str> = answer.media.iter().filter_map(|m| m.mid()).collect();
-    let mut grouped: Vec<&str> = bundle.mids.iter().map(String::as_str).collect();
+    let mut grouped: Vec<&str> = bundle
+        .mids
+        .iter()
+        .map(sansrtc_sdp::InlineStr::as_str)
+        .collect();
     all.sort_unstable();
     grouped.sort_unstable();
     assert_eq!(grouped, all, "every accepted section is bundled");

@@ -188,7 +188,7 @@ fn rfc6184_8_2_2_chromium_h264_offer_answers_packetization_mode_1_of_shared_prof
     let h264: Vec<(u8, String)> = video
         .payload_types()
         .filter(|&pt| encoding(video, pt).starts_with("H264"))
-        .map(|pt| (pt, video.fmtp(pt).unwrap().params.clone()))
+        .map(|pt| (pt, video.fmtp(pt).unwrap().params.to_string()))
         .collect();
     // Chromium offers six H.264 variants: 42001f and 42e01f in modes 1 and 0, and 4d001f
     // (main) in both. We take constrained baseline and baseline in mode 1.

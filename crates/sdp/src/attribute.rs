@@ -8,6 +8,7 @@ use crate::candidate::Candidate;
 use crate::error::{Error, Reason};
 use crate::fingerprint::Fingerprint;
 use crate::group::Group;
+use crate::inline_str::InlineStr;
 use crate::rtp::{Extmap, Fmtp, Rtcp, RtcpFb, RtpMap};
 use crate::setup::{ConnectionMode, Setup};
 use crate::simulcast::{Rid, Simulcast};
@@ -85,13 +86,13 @@ pub enum Attribute {
     /// `a=group` (RFC 5888 section 5; BUNDLE: RFC 9143).
     Group(Group),
     /// `a=mid` (RFC 5888 section 4).
-    Mid(String),
+    Mid(InlineStr),
     /// `a=ice-ufrag` (RFC 8839 section 5.4).
-    IceUfrag(String),
+    IceUfrag(InlineStr),
     /// `a=ice-pwd` (RFC 8839 section 5.4).
-    IcePwd(String),
+    IcePwd(InlineStr),
     /// `a=ice-options` (RFC 8839 section 5.6), e.g. `trickle`.
-    IceOptions(Vec<String>),
+    IceOptions(Vec<InlineStr>),
     /// `a=ice-lite` (RFC 8839 section 5.3).
     IceLite,
     /// `a=candidate` (RFC 8839 section 5.1). Boxed: a candidate is four times the size of any
@@ -143,9 +144,9 @@ pub enum Attribute {
     Unknown {
         /// The attribute name (never empty, never one of the typed names above except `fmtp`
         /// with a non-numeric format).
-        name: String,
+        name: InlineStr,
         /// Everything after the first `:`, verbatim.
-        value: Option<String>,
+        value: Option<InlineStr>,
     },
 }
 
@@ -186,10 +187,10 @@ impl Attribute {
     }
 
     /// An unknown attribute `a=<name>[:<value>]`.
-    pub fn unknown(name: impl Into<String>, value: Option<&str>) -> Attribute {
+    pub fn unknown(name: impl Into<InlineStr>, value: Option<&str>) -> Attribute {
         Attribute::Unknown {
             name: name.into(),
-            value: value.map(str::to_owned),
+            value: value.map(InlineStr::from),
         }
     }
 
@@ -216,14 +217,14 @@ impl Attribute {
             "extmap" => Attribute::Extmap(Extmap::parse(required(value, "extmap")?)?),
             "ssrc" => Attribute::Ssrc(Ssrc::parse(required(value, "ssrc")?)?),
             "ssrc-group" => Attribute::SsrcGroup(SsrcGroup::parse(required(value, "ssrc-group")?)?),
-            "mid" => Attribute::Mid(single_token(value, "mid")?.to_owned()),
+            "mid" => Attribute::Mid(single_token(value, "mid")?.into()),
             "msid" => Attribute::Msid(Msid::parse(required(value, "msid")?)?),
             "group" => Attribute::Group(Group::parse(required(value, "group")?)?),
-            "ice-ufrag" => Attribute::IceUfrag(single_token(value, "ice-ufrag")?.to_owned()),
-            "ice-pwd" => Attribute::IcePwd(single_token(value, "ice-pwd")?.to_owned()),
+            "ice-ufrag" => Attribute::IceUfrag(single_token(value, "ice-ufrag")?.into()),
+            "ice-pwd" => Attribute::IcePwd(single_token(value, "ice-pwd")?.into()),
             "ice-options" => Attribute::IceOptions(
                 Tokens::new(required(value, "ice-options")?)
-                    .map(str::to_owned)
+                    .map(InlineStr::from)
                     .collect(),
             ),
             "fingerprint" => {

@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use crate::address::Address;
 use crate::error::{Error, Reason};
+use crate::inline_str::InlineStr;
 use crate::token::{Tokens, number, write_uint};
 
 /// `<transport>`: `udp`, `tcp` (RFC 6544) or an extension, compared case-insensitively.
@@ -145,7 +146,7 @@ impl TcpType {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Candidate {
     /// `<foundation>`: 1 to 32 ice-chars.
-    pub foundation: String,
+    pub foundation: InlineStr,
     /// `<component-id>`: 1 for RTP (and everything when rtcp-mux/BUNDLE is used), 2 for RTCP.
     pub component: u16,
     /// `<transport>`.
@@ -167,7 +168,7 @@ pub struct Candidate {
     /// `generation` (Chromium, legacy ICE restarts).
     pub generation: Option<u32>,
     /// `ufrag`: the ICE username fragment this candidate belongs to.
-    pub ufrag: Option<String>,
+    pub ufrag: Option<InlineStr>,
     /// `network-id` (Chromium).
     pub network_id: Option<u32>,
     /// `network-cost` (Chromium).
@@ -179,7 +180,7 @@ pub struct Candidate {
 impl Candidate {
     /// A candidate with no extensions and no related address.
     pub fn new(
-        foundation: impl Into<String>,
+        foundation: impl Into<InlineStr>,
         component: u16,
         transport: Transport,
         priority: u32,
@@ -226,7 +227,7 @@ impl Candidate {
     /// Parses the attribute value (after `candidate:`).
     pub(crate) fn parse_value(value: &str) -> Result<Candidate, Reason> {
         let mut t = Tokens::new(value);
-        let foundation = t.expect("candidate foundation")?.to_owned();
+        let foundation = t.expect("candidate foundation")?.into();
         let component = number(
             t.expect("candidate component id")?,
             "candidate component id",
@@ -262,7 +263,7 @@ impl Candidate {
                 "generation" if c.generation.is_none() => {
                     c.generation = Some(number(value, "candidate generation")?);
                 }
-                "ufrag" if c.ufrag.is_none() => c.ufrag = Some(value.to_owned()),
+                "ufrag" if c.ufrag.is_none() => c.ufrag = Some(value.into()),
                 "network-id" if c.network_id.is_none() => {
                     c.network_id = Some(number(value, "candidate network-id")?);
                 }

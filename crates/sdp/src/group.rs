@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::error::Reason;
+use crate::inline_str::InlineStr;
 use crate::token::{Tokens, intern};
 
 /// `a=group:<semantics> *(SP <identification-tag>)` (RFC 5888 section 5).
@@ -13,7 +14,7 @@ pub struct Group {
     pub semantics: Cow<'static, str>,
     /// The `a=mid` values of the grouped media, in order (for `BUNDLE`, the first is the tagged
     /// m= section, RFC 9143 section 7.2.1).
-    pub mids: Vec<String>,
+    pub mids: Vec<InlineStr>,
 }
 
 impl Group {
@@ -21,7 +22,7 @@ impl Group {
     pub const BUNDLE: &'static str = "BUNDLE";
 
     /// `a=group:BUNDLE <mids>`.
-    pub fn bundle<S: Into<String>>(mids: impl IntoIterator<Item = S>) -> Group {
+    pub fn bundle<S: Into<InlineStr>>(mids: impl IntoIterator<Item = S>) -> Group {
         Group {
             semantics: Cow::Borrowed(Group::BUNDLE),
             mids: mids.into_iter().map(Into::into).collect(),
@@ -38,7 +39,7 @@ impl Group {
         let semantics = intern!(t.expect("group semantics")?, ["BUNDLE", "LS", "FID"]);
         Ok(Group {
             semantics,
-            mids: t.map(str::to_owned).collect(),
+            mids: t.map(InlineStr::from).collect(),
         })
     }
 }

@@ -7,6 +7,7 @@ use crate::address::Connection;
 use crate::attribute::Attribute;
 use crate::candidate::Candidate;
 use crate::error::Reason;
+use crate::inline_str::InlineStr;
 use crate::rtp::{Fmtp, Rtcp, RtcpFb, RtpMap};
 use crate::session::{Bandwidth, write_line};
 use crate::simulcast::{Rid, Simulcast};
@@ -105,7 +106,7 @@ macro_rules! attribute_lookups {
             self.attributes
                 .iter()
                 .filter_map(|a| match a {
-                    $crate::Attribute::IceOptions(v) => Some(v.iter().map(String::as_str)),
+                    $crate::Attribute::IceOptions(v) => Some(v.iter().map(InlineStr::as_str)),
                     _ => None,
                 })
                 .flatten()

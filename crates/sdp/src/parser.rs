@@ -129,7 +129,7 @@ pub(crate) fn parse(input: &str) -> Result<SessionDescription, Error> {
 
     let mut sdp = SessionDescription {
         origin,
-        name: s.value.to_owned(),
+        name: s.value.into(),
         timings: Vec::new(),
         ..SessionDescription::default()
     };

@@ -8,6 +8,7 @@ use std::fmt;
 use crate::address::Connection;
 use crate::attribute::Direction;
 use crate::error::Reason;
+use crate::inline_str::InlineStr;
 use crate::token::{Tokens, intern, number, split_once_byte, write_uint};
 
 /// An encoding name, borrowed when it is a common one.
@@ -103,7 +104,7 @@ pub struct Fmtp {
     /// The RTP payload type.
     pub payload_type: u8,
     /// The parameters, e.g. `minptime=10;useinbandfec=1`.
-    pub params: String,
+    pub params: InlineStr,
 }
 
 impl Fmtp {
@@ -123,7 +124,7 @@ impl Fmtp {
         }
         Fmtp {
             payload_type,
-            params,
+            params: params.into(),
         }
     }
 
@@ -150,7 +151,7 @@ impl Fmtp {
         let payload_type = number(t.next().unwrap_or_default(), "fmtp format").ok()?;
         Some(Fmtp {
             payload_type,
-            params: t.rest().to_owned(),
+            params: t.rest().into(),
         })
     }
 }

@@ -8,6 +8,7 @@ use crate::address::{Address, AddressType, Connection};
 use crate::attribute::Attribute;
 use crate::error::{Error, Reason};
 use crate::group::Group;
+use crate::inline_str::InlineStr;
 use crate::media::{Media, attribute_lookups};
 use crate::token::{Tokens, intern, number};
 
@@ -16,7 +17,7 @@ use crate::token::{Tokens, intern, number};
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Origin {
     /// `<username>`: `-` when there is none (JSEP, RFC 9429 section 5.2.1).
-    pub username: String,
+    pub username: InlineStr,
     /// `<sess-id>`: a 64-bit number (JSEP requires < 2^63).
     pub session_id: u64,
     /// `<sess-version>`: incremented on every new offer/answer.
@@ -33,7 +34,7 @@ impl Default for Origin {
     /// `o=- 0 0 IN IP4 127.0.0.1`.
     fn default() -> Self {
         Origin {
-            username: "-".to_owned(),
+            username: InlineStr::from("-"),
             session_id: 0,
             session_version: 0,
             network_type: Cow::Borrowed("IN"),
@@ -46,7 +47,7 @@ impl Default for Origin {
 impl Origin {
     fn parse(value: &str) -> Result<Origin, Reason> {
         let mut t = Tokens::new(value);
-        let username = t.expect("origin username")?.to_owned();
+        let username = t.expect("origin username")?.into();
         let session_id = number(t.expect("origin session id")?, "origin session id")?;
         let session_version = number(
             t.expect("origin session version")?,
@@ -170,7 +171,7 @@ pub struct SessionDescription {
     /// `o=`.
     pub origin: Origin,
     /// `s=`: `-` in JSEP.
-    pub name: String,
+    pub name: InlineStr,
     /// `i=` session information.
     pub information: Option<String>,
     /// `u=` URI.
@@ -200,7 +201,7 @@ impl Default for SessionDescription {
     fn default() -> Self {
         SessionDescription {
             origin: Origin::default(),
-            name: "-".to_owned(),
+            name: InlineStr::from("-"),
             information: None,
             uri: None,
             emails: Vec::new(),

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::error::Reason;
+use crate::inline_str::InlineStr;
 use crate::token::{Tokens, number};
 
 /// `send` or `recv` in `a=rid` and `a=simulcast`.
@@ -36,7 +37,7 @@ impl RidDirection {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Rid {
     /// The RTP stream id.
-    pub id: String,
+    pub id: InlineStr,
     /// The direction.
     pub direction: RidDirection,
     /// `pt=`: the payload types this stream may use (empty: any).
@@ -48,7 +49,7 @@ pub struct Rid {
 
 impl Rid {
     /// A rid with no payload types and no restrictions.
-    pub fn new(id: impl Into<String>, direction: RidDirection) -> Rid {
+    pub fn new(id: impl Into<InlineStr>, direction: RidDirection) -> Rid {
         Rid {
             id: id.into(),
             direction,
@@ -67,7 +68,7 @@ impl Rid {
 
     pub(crate) fn parse(value: &str) -> Result<Rid, Reason> {
         let mut t = Tokens::new(value);
-        let id = t.expect("rid id")?.to_owned();
+        let id = InlineStr::from(t.expect("rid id")?);
         let direction = RidDirection::parse(t.expect("rid direction")?)
             .ok_or(Reason::Invalid("rid direction"))?;
         let params = t.next();
@@ -131,7 +132,7 @@ impl fmt::Display for Rid {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SimulcastRid {
     /// The rid (matches an `a=rid` id).
-    pub rid: String,
+    pub rid: InlineStr,
     /// `~` prefix: the stream is offered but paused.
     pub paused: bool,
 }
@@ -188,7 +189,7 @@ fn parse_streams(list: &str) -> Result<Vec<Vec<SimulcastRid>>, Reason> {
                         return Err(Reason::Invalid("simulcast rid"));
                     }
                     Ok(SimulcastRid {
-                        rid: rid.to_owned(),
+                        rid: rid.into(),
                         paused,
                     })
                 })

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::error::Reason;
+use crate::inline_str::InlineStr;
 use crate::token::{Tokens, intern, number, split_once_byte, write_uint};
 
 /// `a=ssrc:<ssrc-id> <attribute>[:<value>]` (RFC 5576 section 4.1).
@@ -15,12 +16,12 @@ pub struct Ssrc {
     /// The source attribute name: `cname` (RFC 5576 section 6.1), `msid`, ...
     pub attribute: Cow<'static, str>,
     /// The source attribute value, verbatim.
-    pub value: Option<String>,
+    pub value: Option<InlineStr>,
 }
 
 impl Ssrc {
     /// `a=ssrc:<id> cname:<cname>`.
-    pub fn cname(id: u32, cname: impl Into<String>) -> Ssrc {
+    pub fn cname(id: u32, cname: impl Into<InlineStr>) -> Ssrc {
         Ssrc {
             id,
             attribute: Cow::Borrowed("cname"),
@@ -33,7 +34,7 @@ impl Ssrc {
         let id = number(t.expect("ssrc id")?, "ssrc id")?;
         let rest = t.rest();
         let (attribute, value) = match split_once_byte(rest, b':') {
-            Some((a, v)) => (a, Some(v.to_owned())),
+            Some((a, v)) => (a, Some(v.into())),
             None => (rest, None),
         };
         if attribute.is_empty() {
@@ -98,19 +99,19 @@ impl fmt::Display for SsrcGroup {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Msid {
     /// The MediaStream id (`-` for none, RFC 9429 section 5.2.1).
-    pub stream_id: String,
+    pub stream_id: InlineStr,
     /// The application data: the track id in WebRTC.
-    pub track_id: Option<String>,
+    pub track_id: Option<InlineStr>,
 }
 
 impl Msid {
     pub(crate) fn parse(value: &str) -> Result<Msid, Reason> {
         let mut t = Tokens::new(value);
-        let stream_id = t.expect("msid id")?.to_owned();
+        let stream_id = t.expect("msid id")?.into();
         let rest = t.rest();
         Ok(Msid {
             stream_id,
-            track_id: (!rest.is_empty()).then(|| rest.to_owned()),
+            track_id: (!rest.is_empty()).then(|| rest.into()),
         })
     }
 }

@@ -31,6 +31,18 @@ fn tail() -> impl Strategy<Value = String> {
     "[!-~][ -~]{0,16}"
 }
 
+/// The strings of `s` as [`InlineStr`]s, half of them made longer than its inline capacity (by
+/// appending `x`s, a token character) so the heap form is covered too.
+fn istr(s: impl Strategy<Value = String>) -> impl Strategy<Value = InlineStr> {
+    (s, any::<bool>()).prop_map(|(s, long)| {
+        if long {
+            InlineStr::from(s + &"x".repeat(InlineStr::INLINE_CAPACITY))
+        } else {
+            InlineStr::from(s)
+        }
+    })
+}
+
 fn cow(s: impl Strategy<Value = String>) -> impl Strategy<Value = Cow<'static, str>> {
     s.prop_map(Cow::Owned)
 }
@@ -83,7 +95,7 @@ fn direction() -> impl Strategy<Value = Direction> {
 
 fn candidate() -> impl Strategy<Value = Candidate> {
     let base = (
-        token(),
+        istr(token()),
         any::<u16>(),
         prop_oneof![
             Just(Transport::Udp),
@@ -110,7 +122,7 @@ fn candidate() -> impl Strategy<Value = Candidate> {
             Just(TcpType::SimultaneousOpen)
         ]),
         option::of(any::<u32>()),
-        option::of(token()),
+        option::of(istr(token())),
         option::of(any::<u32>()),
         option::of(any::<u32>()),
         vec(("x-[a-z]{1,5}", token()), 0..3),
@@ -158,7 +170,7 @@ fn fingerprint() -> impl Strategy<Value = Fingerprint> {
 
 fn rid() -> impl Strategy<Value = Rid> {
     (
-        token(),
+        istr(token()),
         prop_oneof![Just(RidDirection::Send), Just(RidDirection::Recv)],
         vec(any::<u8>(), 0..4),
         vec(("x-[a-z]{1,6}", option::of("[A-Za-z0-9.]{0,5}")), 0..3),
@@ -172,10 +184,12 @@ fn rid() -> impl Strategy<Value = Rid> {
 }
 
 fn simulcast() -> impl Strategy<Value = Simulcast> {
-    let sc_rid = ("[A-Za-z0-9_-]{1,6}", any::<bool>())
-        .prop_map(|(rid, paused)| SimulcastRid { rid, paused });
-    let list = vec(vec(sc_rid, 1..3), 0..3);
-    (list.clone(), list)
+    let sc_rid = || {
+        (istr("[A-Za-z0-9_-]{1,6}"), any::<bool>())
+            .prop_map(|(rid, paused)| SimulcastRid { rid, paused })
+    };
+    let list = || vec(vec(sc_rid(), 1..3), 0..3);
+    (list(), list())
         .prop_filter("one direction at least", |(s, r)| {
             !s.is_empty() || !r.is_empty()
         })
@@ -184,12 +198,12 @@ fn simulcast() -> impl Strategy<Value = Simulcast> {
 
 fn attribute() -> impl Strategy<Value = Attribute> {
     prop_oneof![
-        (cow(token()), vec(token(), 0..4))
+        (cow(token()), vec(istr(token()), 0..4))
             .prop_map(|(semantics, mids)| Attribute::Group(Group { semantics, mids })),
-        token().prop_map(Attribute::Mid),
-        token().prop_map(Attribute::IceUfrag),
-        token().prop_map(Attribute::IcePwd),
-        vec(token(), 0..3).prop_map(Attribute::IceOptions),
+        istr(token()).prop_map(Attribute::Mid),
+        istr(token()).prop_map(Attribute::IceUfrag),
+        istr(token()).prop_map(Attribute::IcePwd),
+        vec(istr(token()), 0..3).prop_map(Attribute::IceOptions),
         Just(Attribute::IceLite),
         candidate().prop_map(|c| Attribute::Candidate(Box::new(c))),
         Just(Attribute::EndOfCandidates),
@@ -222,7 +236,7 @@ fn attribute() -> impl Strategy<Value = Attribute> {
                     channels,
                 })
             }),
-        (any::<u8>(), prop_oneof![Just(String::new()), tail()]).prop_map(
+        (any::<u8>(), istr(prop_oneof![Just(String::new()), tail()])).prop_map(
             |(payload_type, params)| Attribute::Fmtp(Fmtp {
                 payload_type,
                 params
@@ -253,25 +267,29 @@ fn attribute() -> impl Strategy<Value = Attribute> {
                 })
             }),
         Just(Attribute::ExtmapAllowMixed),
-        (any::<u32>(), cow(token()), option::of(text())).prop_map(|(id, attribute, value)| {
-            Attribute::Ssrc(Ssrc {
-                id,
-                attribute,
-                value,
-            })
-        }),
+        (any::<u32>(), cow(token()), option::of(istr(text()))).prop_map(
+            |(id, attribute, value)| {
+                Attribute::Ssrc(Ssrc {
+                    id,
+                    attribute,
+                    value,
+                })
+            }
+        ),
         (cow(token()), vec(any::<u32>(), 0..4))
             .prop_map(|(semantics, ssrcs)| Attribute::SsrcGroup(SsrcGroup { semantics, ssrcs })),
-        (token(), option::of(tail())).prop_map(|(stream_id, track_id)| Attribute::Msid(Msid {
-            stream_id,
-            track_id
-        })),
+        (istr(token()), option::of(istr(tail()))).prop_map(
+            |(stream_id, track_id)| Attribute::Msid(Msid {
+                stream_id,
+                track_id
+            })
+        ),
         rid().prop_map(Attribute::Rid),
         simulcast().prop_map(Attribute::Simulcast),
         any::<u16>().prop_map(Attribute::SctpPort),
         any::<u64>().prop_map(Attribute::MaxMessageSize),
         direction().prop_map(Attribute::Direction),
-        ("x-[a-z0-9-]{1,8}", option::of(text()))
+        (istr("x-[a-z0-9-]{1,8}"), option::of(istr(text())))
             .prop_map(|(name, value)| Attribute::Unknown { name, value }),
     ]
 }
@@ -326,7 +344,7 @@ fn media() -> impl Strategy<Value = Media> {
 }
 
 fn session() -> impl Strategy<Value = SessionDescription> {
-    let origin = (token(), any::<u64>(), any::<u64>(), connection()).prop_map(
+    let origin = (istr(token()), any::<u64>(), any::<u64>(), connection()).prop_map(
         |(username, id, version, c)| Origin {
             username,
             session_id: id,
@@ -344,7 +362,7 @@ fn session() -> impl Strategy<Value = SessionDescription> {
         });
     let head = (
         origin,
-        text(),
+        istr(text()),
         option::of(text()),
         option::of(text()),
         vec(text(), 0..2),

@@ -343,7 +343,7 @@ pub(crate) fn remote_codecs(m: &Media) -> Vec<RemoteCodec> {
             codec,
             clock_rate,
             channels,
-            parameters: m.fmtp(pt).map(|f| f.params.clone()).unwrap_or_default(),
+            parameters: m.fmtp(pt).map(|f| f.params.to_string()).unwrap_or_default(),
             feedback: Feedback::from_sdp(m, pt),
             rtx_payload_type: None,
         });

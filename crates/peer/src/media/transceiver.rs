@@ -81,10 +81,12 @@ impl RemoteSection {
                 _ => None,
             })
             .collect();
-        let msid = m
-            .msids()
-            .next()
-            .map(|m| (m.stream_id.clone(), m.track_id.clone()));
+        let msid = m.msids().next().map(|m| {
+            (
+                m.stream_id.to_string(),
+                m.track_id.as_deref().map(str::to_owned),
+            )
+        });
         Some(Self {
             kind,
             direction: m.direction().unwrap_or_default(),
@@ -93,7 +95,7 @@ impl RemoteSection {
             ssrcs,
             fid,
             msid,
-            rids: m.rids().map(|r| r.id.clone()).collect(),
+            rids: m.rids().map(|r| r.id.to_string()).collect(),
             rtcp_rsize: m.rtcp_rsize(),
         })
     }
@@ -378,8 +380,8 @@ impl Transceiver {
         m.attributes.push(Attribute::Direction(direction));
         if direction.sends() {
             m.attributes.push(Attribute::Msid(Msid {
-                stream_id: self.stream_id.clone(),
-                track_id: Some(self.track_id.clone()),
+                stream_id: self.stream_id.as_str().into(),
+                track_id: Some(self.track_id.as_str().into()),
             }));
         }
         m.attributes.push(Attribute::RtcpMux);
@@ -411,7 +413,7 @@ impl Transceiver {
             if !c.parameters.is_empty() {
                 m.attributes.push(Attribute::Fmtp(Fmtp {
                     payload_type: c.payload_type,
-                    params: c.parameters.clone(),
+                    params: c.parameters.as_str().into(),
                 }));
             }
             if let Some(rtx) = c.rtx_payload_type {
@@ -424,7 +426,7 @@ impl Transceiver {
                 }));
                 m.attributes.push(Attribute::Fmtp(Fmtp {
                     payload_type: rtx,
-                    params: format!("apt={}", c.payload_type),
+                    params: format!("apt={}", c.payload_type).into(),
                 }));
             }
         }
@@ -443,7 +445,7 @@ impl Transceiver {
                 m.attributes.push(Attribute::Ssrc(Ssrc {
                     id: ssrc,
                     attribute: Cow::Borrowed("msid"),
-                    value: Some(msid.clone()),
+                    value: Some(msid.as_str().into()),
                 }));
             }
         }
