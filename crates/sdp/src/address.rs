@@ -29,7 +29,9 @@ impl Address {
         // Only try the parser that can succeed: IPv4 literals are digits and dots, IPv6 ones
         // have a colon, and anything else (an mDNS or DNS name) is neither.
         let ip = if s.bytes().any(|b| b == b':') {
-            s.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
+            hex_groups(s.as_bytes())
+                .or_else(|| s.parse::<Ipv6Addr>().ok())
+                .map(IpAddr::V6)
         } else if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
             dotted_quad(s.as_bytes()).map(IpAddr::V4)
         } else {
@@ -92,6 +94,62 @@ fn dotted_quad(s: &[u8]) -> Option<Ipv4Addr> {
         *octet = u8::try_from(value).ok()?;
     }
     parts.next().is_none().then_some(Ipv4Addr::from(octets))
+}
+
+/// The common IPv6 forms, in one pass: 1 to 4 hex digits per group, `:` between groups, at
+/// most one `::`. `None` means "not one of those" (an embedded IPv4 address, a zone, or an error),
+/// and the caller asks `Ipv6Addr::from_str`, which decides; every `Some` is what it would return.
+fn hex_groups(s: &[u8]) -> Option<Ipv6Addr> {
+    let mut head = [0u16; 8];
+    let mut tail = [0u16; 8];
+    let (mut heads, mut tails) = (0, 0);
+    let mut compressed = false;
+    let mut rest = s;
+    if let Some(after) = rest.strip_prefix(b"::") {
+        compressed = true;
+        rest = after;
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .iter()
+            .take(5)
+            .take_while(|b| b.is_ascii_hexdigit())
+            .count();
+        if digits == 0 || digits > 4 {
+            return None;
+        }
+        let (group, after) = rest.split_at_checked(digits)?;
+        let value = group.iter().fold(0u16, |v, &d| {
+            // A hex digit: its value is at most 15.
+            let nibble = (d as char).to_digit(16).unwrap_or(0) as u16;
+            v << 4 | nibble
+        });
+        let slot = if compressed {
+            tails += 1;
+            tail.get_mut(tails - 1)?
+        } else {
+            heads += 1;
+            head.get_mut(heads - 1)?
+        };
+        *slot = value;
+        rest = match after {
+            [] => after,
+            [b':', b':', more @ ..] if !compressed => {
+                compressed = true;
+                more
+            }
+            [b':', more @ ..] if !more.is_empty() => more,
+            _ => return None,
+        };
+    }
+    // Without `::`, exactly eight groups; with it, at most seven (it stands for at least one).
+    if (!compressed && heads != 8) || heads + tails > 7 + usize::from(!compressed) {
+        return None;
+    }
+    let mut groups = head;
+    let tail = tail.get(..tails)?;
+    groups.get_mut(8 - tails..)?.copy_from_slice(tail);
+    Some(Ipv6Addr::from(groups))
 }
 
 impl Default for Address {
@@ -273,6 +331,75 @@ mod tests {
                 s.parse::<Ipv4Addr>().ok(),
                 "{s:?}"
             );
+        }
+    }
+
+    #[test]
+    fn hex_groups_agree_with_the_standard_parser() {
+        let mut cases: Vec<String> = [
+            "fd99::1",
+            "::",
+            "::1",
+            "1::",
+            "2001:db8::8a2e:370:7334",
+            "2001:0db8:0000:0000:0000:ff00:0042:8329",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4::5:6:7:8",
+            "1::2::3",
+            ":1::2",
+            "1::2:",
+            "12345::",
+            "::ffff:1.2.3.4",
+            "fe80::1%eth0",
+            "FD99::ABCD",
+            "1:2:3:4:5:6:7",
+            ":::",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every string of up to 6 characters over the alphabet that matters.
+        let alphabet = ['0', 'f', 'A', ':', '.', 'g'];
+        let mut frontier = vec![String::new()];
+        for _ in 0..6 {
+            let mut next = Vec::new();
+            for prefix in &frontier {
+                for c in alphabet {
+                    next.push(format!("{prefix}{c}"));
+                }
+            }
+            cases.extend(next.iter().cloned());
+            for s in &next {
+                cases.push(format!("1:2:3:4:5:{s}"));
+            }
+            frontier = next;
+        }
+        for s in &cases {
+            let std = s.parse::<Ipv6Addr>().ok();
+            if let Some(ours) = hex_groups(s.as_bytes()) {
+                assert_eq!(Some(ours), std, "{s:?}");
+            }
+            // The fallback makes `from_token` agree everywhere.
+            let expected = std.map(|ip| Address::Ip(IpAddr::V6(ip)));
+            if s.contains(':') {
+                assert_eq!(
+                    Address::from_token(s),
+                    expected.unwrap_or_else(|| Address::Hostname(s.clone())),
+                    "{s:?}"
+                );
+            }
+        }
+        // The fast path takes the forms browsers write.
+        for s in [
+            "fd99::1",
+            "2001:db8::8a2e:370:7334",
+            "1:2:3:4:5:6:7:8",
+            "::",
+        ] {
+            assert!(hex_groups(s.as_bytes()).is_some(), "{s}");
         }
     }
 

@@ -99,29 +99,44 @@ impl Fingerprint {
         // `XX:XX:...:XX`: 3n - 1 characters for n bytes, a colon after every pair but the last.
         let invalid = Reason::Invalid("fingerprint value");
         let text = hex.as_bytes();
-        if text.len() % 3 != 2 {
+        let Some((pairs, &[last_hi, last_lo])) = text
+            .len()
+            .checked_sub(2)
+            .and_then(|at| text.split_at_checked(at))
+        else {
+            return Err(invalid);
+        };
+        let (triples, []) = pairs.as_chunks::<3>() else {
+            return Err(invalid);
+        };
+        // Branch-free: `bad` collects the high nibbles of the digit values (set only for a
+        // non-digit), `colons` the XOR of every separator with a colon.
+        let mut bad = 0u8;
+        let mut byte = |hi: u8, lo: u8| {
+            let (hi, lo) = (hex_value(hi), hex_value(lo));
+            bad |= (hi | lo) & 0xf0;
+            hi << 4 | (lo & 0x0f)
+        };
+        let mut value = Vec::with_capacity(triples.len() + 1);
+        value.extend(triples.iter().map(|&[hi, lo, _]| byte(hi, lo)));
+        value.push(byte(last_hi, last_lo));
+        let colons = triples
+            .iter()
+            .fold(0, |acc, &[_, _, colon]| acc | (colon ^ b':'));
+        if bad | colons != 0 {
             return Err(invalid);
         }
-        let mut bytes = Vec::with_capacity(text.len().div_ceil(3));
-        // With that length, only the last chunk is two characters long.
-        for chunk in text.chunks(3) {
-            match *chunk {
-                [hi, lo, b':'] | [hi, lo] => {
-                    bytes.push(hex_digit(hi)? << 4 | hex_digit(lo)?);
-                }
-                _ => return Err(invalid),
-            }
-        }
-        Ok(Fingerprint { hash, value: bytes })
+        Ok(Fingerprint { hash, value })
     }
 }
 
-fn hex_digit(b: u8) -> Result<u8, Reason> {
+/// The value of a hexadecimal digit (either case), or 0xff for any other byte.
+fn hex_value(b: u8) -> u8 {
     match b {
-        b'0'..=b'9' => Ok(b - b'0'),
-        b'A'..=b'F' => Ok(b - b'A' + 10),
-        b'a'..=b'f' => Ok(b - b'a' + 10),
-        _ => Err(Reason::Invalid("fingerprint value")),
+        b'0'..=b'9' => b - b'0',
+        b'a'..=b'f' => b - b'a' + 10,
+        b'A'..=b'F' => b - b'A' + 10,
+        _ => 0xff,
     }
 }
 

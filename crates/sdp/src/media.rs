@@ -412,7 +412,9 @@ impl Media {
             None => (number(port_field, "media port")?, None),
         };
         let protocol = protocol(t.expect("media protocol")?);
-        let formats = t.map(intern_format).collect();
+        // One format per SP-separated field: count them so the Vec is allocated once.
+        let mut formats = Vec::with_capacity(t.rest().bytes().filter(|&b| b == b' ').count() + 1);
+        formats.extend(t.map(intern_format));
         Ok(Media {
             kind,
             port,

@@ -166,10 +166,12 @@ const PAYLOAD_TYPES: [&str; 128] = [
 /// An `m=` `<fmt>`: borrowed from a static table for an RTP payload type written canonically
 /// (`"96"`, not `"096"`) and for `webrtc-datachannel`, owned otherwise.
 pub(crate) fn intern_format(s: &str) -> Cow<'static, str> {
+    // Canonical: no leading zero (or just "0"), so the table entry is the text itself.
+    let canonical = !s.starts_with('0') || s.len() == 1;
     let table = number::<usize>(s, "format")
         .ok()
-        .and_then(|pt| PAYLOAD_TYPES.get(pt))
-        .filter(|t| **t == s);
+        .filter(|_| canonical)
+        .and_then(|pt| PAYLOAD_TYPES.get(pt));
     match table {
         Some(t) => Cow::Borrowed(t),
         None => intern!(s, ["webrtc-datachannel"]),
