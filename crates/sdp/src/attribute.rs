@@ -106,8 +106,9 @@ pub enum Attribute {
     Setup(Setup),
     /// `a=connection` (RFC 4145 section 5).
     Connection(ConnectionMode),
-    /// `a=rtcp` (RFC 3605 section 2.1).
-    Rtcp(Rtcp),
+    /// `a=rtcp` (RFC 3605 section 2.1). Boxed, as [`Attribute::Rid`]: the largest attributes, one
+    /// or none per section, that would make every `Attribute` a third larger.
+    Rtcp(Box<Rtcp>),
     /// `a=rtcp-mux` (RFC 5761 section 5.1.1).
     RtcpMux,
     /// `a=rtcp-mux-only` (RFC 8858 section 3).
@@ -130,8 +131,8 @@ pub enum Attribute {
     SsrcGroup(SsrcGroup),
     /// `a=msid` (RFC 8830 section 2).
     Msid(Msid),
-    /// `a=rid` (RFC 8851 section 10).
-    Rid(Rid),
+    /// `a=rid` (RFC 8851 section 10). Boxed, as [`Attribute::Rtcp`].
+    Rid(Box<Rid>),
     /// `a=simulcast` (RFC 8853 section 5.1).
     Simulcast(Simulcast),
     /// `a=sctp-port` (RFC 8841 section 5).
@@ -234,8 +235,8 @@ impl Attribute {
             "connection" => {
                 Attribute::Connection(ConnectionMode::parse(single_token(value, "connection")?)?)
             }
-            "rtcp" => Attribute::Rtcp(Rtcp::parse(required(value, "rtcp")?)?),
-            "rid" => Attribute::Rid(Rid::parse(required(value, "rid")?)?),
+            "rtcp" => Attribute::Rtcp(Box::new(Rtcp::parse(required(value, "rtcp")?)?)),
+            "rid" => Attribute::Rid(Box::new(Rid::parse(required(value, "rid")?)?)),
             "simulcast" => Attribute::Simulcast(Simulcast::parse(required(value, "simulcast")?)?),
             "sctp-port" => {
                 Attribute::SctpPort(number(single_token(value, "sctp-port")?, "sctp-port")?)

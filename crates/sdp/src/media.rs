@@ -288,7 +288,7 @@ impl Media {
     /// `a=rtcp`.
     pub fn rtcp(&self) -> Option<&Rtcp> {
         self.attributes.iter().find_map(|a| match a {
-            Attribute::Rtcp(v) => Some(v),
+            Attribute::Rtcp(v) => Some(&**v),
             _ => None,
         })
     }
@@ -370,7 +370,7 @@ impl Media {
     /// Every `a=rid`, in order.
     pub fn rids(&self) -> impl Iterator<Item = &Rid> {
         self.attributes.iter().filter_map(|a| match a {
-            Attribute::Rid(v) => Some(v),
+            Attribute::Rid(v) => Some(&**v),
             _ => None,
         })
     }

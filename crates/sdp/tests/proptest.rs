@@ -218,7 +218,7 @@ fn attribute() -> impl Strategy<Value = Attribute> {
         prop_oneof![Just(ConnectionMode::New), Just(ConnectionMode::Existing)]
             .prop_map(Attribute::Connection),
         (any::<u16>(), option::of(connection()))
-            .prop_map(|(port, connection)| Attribute::Rtcp(Rtcp { port, connection })),
+            .prop_map(|(port, connection)| Attribute::Rtcp(Box::new(Rtcp { port, connection }))),
         Just(Attribute::RtcpMux),
         Just(Attribute::RtcpMuxOnly),
         Just(Attribute::RtcpRsize),
@@ -284,7 +284,7 @@ fn attribute() -> impl Strategy<Value = Attribute> {
                 track_id
             })
         ),
-        rid().prop_map(Attribute::Rid),
+        rid().prop_map(|r| Attribute::Rid(Box::new(r))),
         simulcast().prop_map(Attribute::Simulcast),
         any::<u16>().prop_map(Attribute::SctpPort),
         any::<u64>().prop_map(Attribute::MaxMessageSize),
