@@ -613,3 +613,78 @@ fn rfc8122_5_interop_wrong_fingerprint_refused() {
         .wait_for("bad certificate", LIMIT)
         .expect("s_client got our bad_certificate alert");
 }
+
+/// After a renegotiation request was refused: our endpoint made no second master secret and is
+/// either still connected or was closed by OpenSSL, which answers a `no_renegotiation` warning
+/// with a fatal `handshake_failure` (RFC 5246 §7.4.1.2 leaves that choice to the requester):
+/// the alert proves OpenSSL received our refusal.
+fn after_refused_renegotiation(ours: &mut Driver, id: &OpensslIdentity) {
+    let ended = ours.run_until(Duration::from_millis(500), |d| !d.dtls.is_connected());
+    if ended {
+        assert!(
+            matches!(
+                ours.dtls.error(),
+                Some(sansrtc_dtls::Error::AlertReceived(
+                    sansrtc_dtls::AlertDescription::HandshakeFailure
+                ))
+            ),
+            "{:?} {:?}",
+            ours.dtls.error(),
+            ours.events
+        );
+    }
+    let keylog = std::fs::read_to_string(id.dir.join("keylog.txt")).unwrap();
+    let secrets = keylog.lines().filter(|l| l.starts_with("CLIENT_RANDOM"));
+    assert_eq!(secrets.count(), 1, "a second handshake happened:\n{keylog}");
+}
+
+/// Sends `command` to OpenSSL (again every second, should one be missed) until our endpoint
+/// has refused a renegotiation.
+fn ask_openssl_to_renegotiate(openssl: &mut Openssl, ours: &mut Driver, command: &str) {
+    for _ in 0..10 {
+        openssl.send_line(command);
+        if ours.run_until(Duration::from_secs(1), |d| {
+            d.dtls.stats().renegotiations_refused > 0
+        }) {
+            assert_eq!(ours.dtls.stats().renegotiations_refused, 1);
+            return;
+        }
+    }
+    panic!(
+        "no renegotiation seen: {:?} {:?}\nopenssl:\n{}",
+        ours.dtls.error(),
+        ours.dtls.stats(),
+        openssl.output()
+    );
+}
+
+/// RFC 5746 §4.2, RFC 6347 §4.2.2: `openssl s_client` starts a renegotiation (`R` on its stdin
+/// sends a new ClientHello, message_seq 0 in epoch 1); our server refuses it with a warning
+/// `no_renegotiation` alert instead of answering with a ServerHello. (The client side, a
+/// HelloRequest at message_seq 0, is proved in the crate: `openssl s_server`'s `r` command
+/// sometimes goes out as application data "r\n" instead of a HelloRequest, so it makes no
+/// reliable test.)
+#[test]
+fn rfc5746_4_2_interop_server_refuses_openssl_client_renegotiation() {
+    let id = openssl_identity("client-renegotiate");
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = socket.local_addr().unwrap().port();
+    let dtls = our_endpoint(Role::Server, id.fingerprint.clone(), 12, |c| {
+        c.cookie_exchange = false
+    });
+    let mut client = s_client(&id, port);
+    socket.set_read_timeout(Some(LIMIT)).unwrap();
+    let mut first = vec![0u8; 65536];
+    let (n, from) = socket
+        .recv_from(&mut first)
+        .expect("s_client sent a ClientHello");
+    socket.connect(from).unwrap();
+    let mut ours = Driver::new(dtls, socket);
+    ours.dtls.handle_datagram(Instant::now(), &first[..n]);
+    assert!(ours.run_until(LIMIT, |d| d.dtls.is_connected()));
+    client.send_line("before");
+    assert!(ours.run_until(LIMIT, |d| d.received_text().contains("before")));
+
+    ask_openssl_to_renegotiate(&mut client, &mut ours, "R");
+    after_refused_renegotiation(&mut ours, &id);
+}

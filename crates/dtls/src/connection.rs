@@ -70,6 +70,9 @@ pub struct Stats {
     pub retransmissions: u64,
     /// Datagrams handed to the caller.
     pub datagrams_sent: u64,
+    /// Renegotiation attempts (a HelloRequest or ClientHello after the handshake) answered
+    /// with a warning `no_renegotiation` alert (RFC 5746 §4.2, RFC 5246 §7.2.2).
+    pub renegotiations_refused: u64,
 }
 
 /// Keys and parameters agreed by the hellos.
@@ -703,6 +706,26 @@ impl Dtls {
             };
             body = rest;
             let h = frag.header;
+            // RFC 6347 §4.2.2: a rehandshake starts again at message_seq 0 (a HelloRequest
+            // from the server, a ClientHello from the client, in the current epoch), which the
+            // reassembler would take for an old retransmission and drop silently. We never
+            // renegotiate: each such message is refused with a warning no_renegotiation
+            // alert (RFC 5746 §4.2), once per message (its first fragment).
+            if self.handshake_done()
+                && epoch > 0
+                && matches!(
+                    h.msg_type,
+                    handshake::kind::HELLO_REQUEST | handshake::kind::CLIENT_HELLO
+                )
+            {
+                if h.fragment_offset == 0
+                    && let Err(e) = self.cx.refuse_renegotiation()
+                {
+                    self.fail(e);
+                    return;
+                }
+                continue;
+            }
             // A server waiting for a ClientHello takes one at any sequence number: after a
             // stateless HelloVerifyRequest the client's retry carries message_seq 1 (§4.2.2),
             // and a client that restarts begins again at 0.
@@ -1106,11 +1129,117 @@ impl Context {
 
     /// A renegotiation attempt after the handshake: a warning `no_renegotiation` alert.
     pub fn refuse_renegotiation(&mut self) -> Result<(), Error> {
+        self.stats.renegotiations_refused += 1;
         let epoch = self.records.write_epoch;
         self.write_record(
             ContentType::Alert,
             epoch,
             &Alert::warning(AlertDescription::NoRenegotiation).to_bytes(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Certificate;
+    use rand_core::SeedableRng;
+
+    fn rng(seed: u64) -> Box<rand_chacha::ChaCha20Rng> {
+        Box::new(rand_chacha::ChaCha20Rng::seed_from_u64(seed))
+    }
+
+    /// A client and a server, connected over a perfect in-memory link.
+    fn connected_pair(now: Instant) -> (Dtls, Dtls) {
+        let provider = sansrtc_crypto::default_provider();
+        let c = Arc::new(Certificate::generate(&provider, rng(1).as_mut(), "client").unwrap());
+        let s = Arc::new(Certificate::generate(&provider, rng(2).as_mut(), "server").unwrap());
+        let mut client = Dtls::new(Role::Client, Arc::new(Config::new(c.clone())), rng(3)).unwrap();
+        let mut server = Dtls::new(Role::Server, Arc::new(Config::new(s.clone())), rng(4)).unwrap();
+        client.set_remote_fingerprints(vec![s.fingerprint().clone()]);
+        server.set_remote_fingerprints(vec![c.fingerprint().clone()]);
+        for _ in 0..20 {
+            deliver(now, &mut client, &mut server);
+            deliver(now, &mut server, &mut client);
+        }
+        assert!(client.is_connected() && server.is_connected());
+        (client, server)
+    }
+
+    /// Moves every datagram `from` has to `to`; returns how many.
+    fn deliver(now: Instant, from: &mut Dtls, to: &mut Dtls) -> usize {
+        let mut buf = Vec::new();
+        let mut n = 0;
+        while let Some(len) = from.poll_transmit(now, &mut buf) {
+            to.handle_datagram(now, &buf[..len]);
+            n += 1;
+        }
+        n
+    }
+
+    /// RFC 6347 §4.2.2: "in the case of a rehandshake, this implies that the HelloRequest will
+    /// have message_seq = 0"; RFC 5746 §4.2 / RFC 5246 §7.4.1.1: a client that does not
+    /// renegotiate answers with a warning no_renegotiation alert. The connection goes on.
+    #[test]
+    fn rfc6347_4_2_2_hello_request_at_message_seq_0_refused_with_no_renegotiation() {
+        let now = Instant::now();
+        let (mut client, mut server) = connected_pair(now);
+        server
+            .cx
+            .write_handshake(1, handshake::kind::HELLO_REQUEST, 0, &[])
+            .unwrap();
+        assert_eq!(deliver(now, &mut server, &mut client), 1);
+        assert_eq!(client.stats().renegotiations_refused, 1);
+        assert!(client.is_connected());
+
+        assert_eq!(deliver(now, &mut client, &mut server), 1, "the alert");
+        let warning = core::iter::from_fn(|| server.poll_event())
+            .find(|e| matches!(e, Event::AlertReceived(_)));
+        assert_eq!(
+            warning,
+            Some(Event::AlertReceived(Alert::warning(
+                AlertDescription::NoRenegotiation
+            )))
+        );
+        assert!(server.is_connected());
+
+        // Both still talk in the first handshake's keys.
+        client.send_application_data(b"still here").unwrap();
+        deliver(now, &mut client, &mut server);
+        let mut buf = Vec::new();
+        let n = server.poll_application_data(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"still here");
+    }
+
+    /// The server side: a client's new ClientHello (message_seq 0, epoch 1), here in two
+    /// fragments, is refused once, not answered with a ServerHello.
+    #[test]
+    fn rfc6347_4_2_2_renegotiating_client_hello_refused_once() {
+        let now = Instant::now();
+        let (mut client, mut server) = connected_pair(now);
+        let sent_before = server.stats().datagrams_sent;
+        let body = [0u8; 40];
+        for (offset, part) in [(0usize, &body[..20]), (20, &body[20..])] {
+            let mut record = Vec::new();
+            HandshakeHeader {
+                msg_type: handshake::kind::CLIENT_HELLO,
+                length: body.len() as u32,
+                message_seq: 0,
+                fragment_offset: offset as u32,
+                fragment_length: part.len() as u32,
+            }
+            .encode(&mut record);
+            record.extend_from_slice(part);
+            client
+                .cx
+                .write_record(ContentType::Handshake, 1, &record)
+                .unwrap();
+            client.cx.out.close_datagram();
+        }
+        assert_eq!(deliver(now, &mut client, &mut server), 2);
+        assert_eq!(server.stats().renegotiations_refused, 1);
+        assert_eq!(deliver(now, &mut server, &mut client), 1, "one alert only");
+        assert_eq!(server.stats().datagrams_sent, sent_before + 1);
+        assert!(server.is_connected() && client.is_connected());
     }
 }
