@@ -140,6 +140,15 @@ pub(crate) fn parse(input: &str) -> Result<SessionDescription, Error> {
             value,
         } = line?;
         let err = at(number);
+        // Nine lines in ten are attributes: one branch to the list of the current section.
+        if kind == b'a' {
+            let attributes = match sdp.media.last_mut() {
+                Some(media) => &mut media.attributes,
+                None => &mut sdp.attributes,
+            };
+            attributes.push(Attribute::parse(value).map_err(err)?);
+            continue;
+        }
         let letter = char::from(kind);
         if kind == b'm' {
             if sdp.timings.is_empty() {
@@ -149,9 +158,8 @@ pub(crate) fn parse(input: &str) -> Result<SessionDescription, Error> {
             continue;
         }
         match sdp.media.last_mut() {
-            // Media level: i= c= b= k= a= (RFC 8866 section 5, media description).
+            // Media level: i= c= b= k= (a= above; RFC 8866 section 5, media description).
             Some(media) => match kind {
-                b'a' => media.attributes.push(Attribute::parse(value).map_err(err)?),
                 b'c' => media
                     .connections
                     .push(Connection::parse(value).map_err(err)?),
@@ -164,7 +172,6 @@ pub(crate) fn parse(input: &str) -> Result<SessionDescription, Error> {
                 _ => return Err(err(Reason::UnknownType(letter))),
             },
             None => match kind {
-                b'a' => sdp.attributes.push(Attribute::parse(value).map_err(err)?),
                 b't' => sdp.timings.push(parse_timing(value).map_err(err)?),
                 b'r' => match sdp.timings.last_mut() {
                     Some(Timing { repeats, .. }) => repeats.push(value.to_owned()),

@@ -69,22 +69,35 @@ pub(crate) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
     const LOW: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let repeated = LOW * u64::from(needle);
-    let mut rest = haystack;
-    let mut offset = 0;
-    while let Some((word, after)) = rest.split_first_chunk::<8>() {
+    let matches = |word: &[u8; 8]| {
         let x = u64::from_le_bytes(*word) ^ repeated;
-        let found = x.wrapping_sub(LOW) & !x & HIGH;
+        x.wrapping_sub(LOW) & !x & HIGH
+    };
+    let (words, tail) = haystack.as_chunks::<8>();
+    let mut offset = 0;
+    for word in words {
+        let found = matches(word);
         if found != 0 {
             return Some(offset + (found.trailing_zeros() / 8) as usize);
         }
         offset += 8;
-        rest = after;
     }
-    rest.iter().position(|&b| b == needle).map(|i| offset + i)
+    if tail.is_empty() {
+        return None;
+    }
+    // The tail is read as the last 8 bytes, overlapping words already known not to match.
+    match haystack.last_chunk::<8>() {
+        Some(last) => {
+            let found = matches(last);
+            (found != 0).then(|| haystack.len() - 8 + (found.trailing_zeros() / 8) as usize)
+        }
+        None => tail.iter().position(|&b| b == needle),
+    }
 }
 
 /// Splits `s` at the first `byte` (an ASCII delimiter), without it. SDP fields are short, and a
 /// plain byte loop is cheaper than the generic `str::split_once` searcher on them.
+#[inline]
 pub(crate) fn split_once_byte(s: &str, byte: u8) -> Option<(&str, &str)> {
     let at = find_byte(s.as_bytes(), byte)?;
     Some((s.get(..at)?, s.get(at + 1..)?))
