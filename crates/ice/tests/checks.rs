@@ -340,3 +340,105 @@ fn non_stun_datagrams_are_not_consumed() {
         Received::Ignored
     );
 }
+
+/// A response to `request` from the peer, signed with the peer's password: a success with
+/// the mapped address, or the error `code`.
+fn peer_response(request: &[u8], to: SocketAddr, error: Option<u16>) -> Vec<u8> {
+    let id = Message::parse(request).unwrap().transaction_id();
+    let mut out = Vec::new();
+    let class = if error.is_some() {
+        Class::ErrorResponse
+    } else {
+        Class::SuccessResponse
+    };
+    let mut b = MessageBuilder::new(&mut out, class, Method::BINDING, id);
+    match error {
+        Some(code) => b
+            .add(&Attribute::ErrorCode(sansrtc_stun::ErrorCode::new(
+                code,
+                "Forbidden",
+            )))
+            .unwrap(),
+        None => b.add(&Attribute::XorMappedAddress(to)).unwrap(),
+    }
+    b.add_message_integrity(&IntegrityKey::short_term("peer-password-0123456789"))
+        .unwrap();
+    b.add_fingerprint().unwrap();
+    out
+}
+
+/// The requests among `out`.
+fn requests(out: &[(SocketAddr, Vec<u8>)]) -> Vec<Vec<u8>> {
+    out.iter()
+        .filter(|(_, d)| Message::parse(d).unwrap().class() == Class::Request)
+        .map(|(_, d)| d.clone())
+        .collect()
+}
+
+/// RFC 7675 §5.2: "an endpoint that receives a 403 (Forbidden) error response to a consent
+/// request ... MUST immediately cease transmission": consent is revoked at once, not after the
+/// 30 s of §5.1, and nothing more goes to that pair.
+#[test]
+fn rfc7675_5_2_a_403_to_a_consent_request_revokes_consent_at_once() {
+    let (mut a, now) = agent(Role::Controlled, false);
+    // The controlling peer nominates the pair; our triggered check back succeeds.
+    a.handle_datagram(
+        now,
+        sa(LOCAL),
+        sa(PEER),
+        &request(&Req {
+            use_candidate: true,
+            ..Req::default()
+        }),
+    );
+    let mut t = now;
+    for _ in 0..10 {
+        for check in requests(&drain(&mut a, t)) {
+            a.handle_datagram(
+                t,
+                sa(LOCAL),
+                sa(PEER),
+                &peer_response(&check, sa(LOCAL), None),
+            );
+        }
+        if a.selected_pair().is_some() {
+            break;
+        }
+        t = a.poll_timeout().unwrap();
+        a.handle_timeout(t);
+    }
+    assert!(a.selected_pair().is_some(), "{:?}", a.state());
+    assert!(matches!(
+        a.state(),
+        ConnectionState::Connected | ConnectionState::Completed
+    ));
+
+    // The next consent request (about 5 s later) is answered 403.
+    let consent = loop {
+        t = a.poll_timeout().unwrap();
+        assert!(t < now + Duration::from_secs(10), "no consent request");
+        a.handle_timeout(t);
+        if let Some(r) = requests(&drain(&mut a, t)).pop() {
+            break r;
+        }
+    };
+    let revoked_at = t;
+    a.handle_datagram(
+        t,
+        sa(LOCAL),
+        sa(PEER),
+        &peer_response(&consent, sa(LOCAL), Some(403)),
+    );
+    let events: Vec<Event> = core::iter::from_fn(|| a.poll_event()).collect();
+    assert_eq!(a.state(), ConnectionState::Failed, "{events:?}");
+    assert!(a.selected_pair().is_none());
+
+    // Ceased transmission: nothing more is sent for the next 40 s.
+    while let Some(next) = a.poll_timeout() {
+        if next > revoked_at + Duration::from_secs(40) {
+            break;
+        }
+        a.handle_timeout(next);
+        assert!(drain(&mut a, next).is_empty(), "sent after revocation");
+    }
+}
