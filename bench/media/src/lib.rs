@@ -268,14 +268,18 @@ pub mod theirs {
             .build()
     }
 
-    fn context() -> Context {
+    /// The SRTP context; `remote` (the receiver's) with the 64-packet SRTP and SRTCP replay
+    /// windows the `rtc` peer connection gives its remote context (its
+    /// `DEFAULT_SESSION_SRTP_REPLAY_PROTECTION_WINDOW`): sansrtc checks replays too, and
+    /// `Context::new` without options checks none.
+    fn context(remote: bool) -> Context {
         let provider = rtc_crypto::default_provider().unwrap();
         Context::new(
             &KEY,
             &SALT,
             ProtectionProfile::AeadAes128Gcm,
-            None,
-            None,
+            remote.then(|| rtc_srtp::option::srtp_replay_protection(64)),
+            remote.then(|| rtc_srtp::option::srtcp_replay_protection(64)),
             provider.crypto(),
         )
         .unwrap()
@@ -316,7 +320,7 @@ pub mod theirs {
         Sender {
             packetizer,
             chain,
-            srtp: context(),
+            srtp: context(false),
             now,
         }
     }
@@ -370,7 +374,7 @@ pub mod theirs {
         let mut chain = chain();
         chain.bind_remote_stream(&stream_info());
         Receiver {
-            srtp: context(),
+            srtp: context(true),
             chain,
             builder: SampleBuilder::new(64, Vp8Packet::default(), 90_000),
             direct: direct.then(|| (Vp8Packet::default(), Vec::with_capacity(16 * 1024))),
