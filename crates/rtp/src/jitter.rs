@@ -170,6 +170,19 @@ struct Slot {
     data: Vec<u8>,
 }
 
+/// How far [`JitterBuffer::try_release`] got through the frame at `head` without finding its
+/// end: packets `head..next` all share `timestamp` and none ends the frame. Valid only while
+/// the head stays where it was (every change of `head` clears it); slots at or after the head
+/// only change by being stored into, and the scan never goes past `contiguous_end`.
+#[derive(Debug, Clone, Copy)]
+struct Scan {
+    head: i64,
+    next: i64,
+    timestamp: u32,
+    keyframe: bool,
+    last_arrival: Instant,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Ready {
     first: i64,
@@ -179,6 +192,18 @@ struct Ready {
     discontinuity: bool,
     first_arrival: Instant,
     last_arrival: Instant,
+}
+
+/// The slot of unwrapped sequence number `seq` in a ring of `len` slots: a mask when `len` is a
+/// power of two (the default configurations), else the Euclidean remainder (a division).
+#[inline]
+fn slot_index(seq: i64, len: usize) -> usize {
+    if len.is_power_of_two() {
+        // Two's complement: the low bits are `seq mod len` for negative `seq` too.
+        (seq as usize) & (len - 1)
+    } else {
+        seq.rem_euclid(len.max(1) as i64) as usize
+    }
 }
 
 /// Reorders and reassembles the packets of one stream (one SSRC) into frames.
@@ -207,6 +232,9 @@ pub struct JitterBuffer<D> {
     restart_candidate: Option<i64>,
     deadline: Option<Instant>,
     deadline_dirty: bool,
+    /// The release scan of the head frame so far (packets arrive one by one; each is looked
+    /// at once, not once per later packet of its frame).
+    scan: Option<Scan>,
     stats: JitterStats,
 }
 
@@ -246,12 +274,13 @@ impl<D: Depacketizer> JitterBuffer<D> {
             restart_candidate: None,
             deadline: None,
             deadline_dirty: false,
+            scan: None,
             stats: JitterStats::default(),
         }
     }
 
     fn index(&self, seq: i64) -> usize {
-        seq.rem_euclid(self.slots.len() as i64) as usize
+        slot_index(seq, self.slots.len())
     }
 
     fn slot(&self, seq: i64) -> Option<&Slot> {
@@ -304,6 +333,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
             if !self.released_any && self.ready.is_empty() && !behind_everything {
                 // Reordering at the very start: the stream begins earlier than we thought.
                 self.head = Some(s);
+                self.scan = None;
                 self.head_known_start = false;
                 self.reset_contiguity();
             } else if behind_everything && self.restart_candidate == Some(s - 1) {
@@ -338,6 +368,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
 
     fn reset_at(&mut self, s: i64) {
         self.head = Some(s);
+        self.scan = None;
         self.head_known_start = false;
         self.highest = s;
         self.contiguous_end = s - 1;
@@ -490,10 +521,17 @@ impl<D: Depacketizer> JitterBuffer<D> {
         let Some(first_arrival) = first.arrival else {
             return false;
         };
-        let mut keyframe = false;
-        let mut last_arrival = first_arrival;
+        // Resume where the last look at this head stopped (everything before it is known to
+        // belong to the frame and not end it).
+        let (start, mut keyframe, mut last_arrival) = match self.scan {
+            Some(scan) if scan.head == head && scan.timestamp == timestamp => {
+                (scan.next, scan.keyframe, scan.last_arrival)
+            }
+            _ => (head, false, first_arrival),
+        };
         let mut end = None;
-        for seq in head..=self.contiguous_end {
+        let mut next = start;
+        for seq in start..=self.contiguous_end {
             let Some(s) = self.slot(seq) else {
                 break;
             };
@@ -508,11 +546,20 @@ impl<D: Depacketizer> JitterBuffer<D> {
                 end = Some(seq);
                 break;
             }
+            next = seq + 1;
         }
         let Some(end) = end.filter(|&e| e >= head) else {
+            self.scan = Some(Scan {
+                head,
+                next,
+                timestamp,
+                keyframe,
+                last_arrival,
+            });
             return false;
         };
         self.head = Some(end + 1);
+        self.scan = None;
         self.head_known_start = true;
         self.released_any = true;
         self.deadline_dirty = true;
@@ -582,6 +629,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
             None => prev.is_some_and(|(_, end)| end),
         };
         self.head = Some(head);
+        self.scan = None;
         self.mark_discontinuity();
         self.reset_contiguity();
     }
@@ -626,10 +674,10 @@ impl<D: Depacketizer> JitterBuffer<D> {
             out.clear();
             let result = {
                 let slots = &self.slots;
-                let len = slots.len() as i64;
+                let len = slots.len();
                 let payloads = (r.first..=r.last).map(|seq| {
                     slots
-                        .get(seq.rem_euclid(len) as usize)
+                        .get(slot_index(seq, len))
                         .map_or(&[][..], |s| &s.data[..])
                 });
                 self.depacketizer.depacketize(payloads, out)

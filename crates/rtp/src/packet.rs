@@ -207,6 +207,20 @@ impl<T: AsRef<[u8]>> RtpPacket<T> {
         }
     }
 
+    /// Where the value of the extension element with local `id` lies in the packet (a range
+    /// of byte offsets from the start of the header), if present: for writing it later
+    /// without parsing the header again (a sender stamping send times into queued packets).
+    pub fn extension_range(&self, id: u8) -> Option<core::ops::Range<usize>> {
+        let start = self.csrc_end + 4;
+        let mut it = self.extensions();
+        loop {
+            let (offset, e) = it.next_with_offset()?;
+            if e.id == id {
+                return Some(start + offset..start + offset + e.data.len());
+            }
+        }
+    }
+
     /// The value of the extension element with local `id`, if present.
     #[inline]
     pub fn extension(&self, id: u8) -> Option<&[u8]> {

@@ -28,7 +28,7 @@ use crate::{Error, Event};
 use bwe::{BandwidthEstimator, PacketResult, SendHistory};
 use pacer::Pacer;
 use recv::{RecvStream, Route};
-use send::SendStream;
+use send::{SendStream, Stamps};
 use transceiver::{PayloadTypes, RemoteSection, Transceiver};
 use types::{
     InboundStats, KeyframeRequestKind, MediaConfig, MediaFrame, MediaKind, TestLoss,
@@ -526,7 +526,7 @@ impl Media {
             mid,
             mtu.saturating_sub(overhead),
             || pool.pop().unwrap_or_else(|| Vec::with_capacity(mtu)),
-            |buf| pacer.push(buf, i, audio),
+            |buf, stamps| pacer.push(buf, i, stamps, audio),
         )
     }
 
@@ -550,14 +550,14 @@ impl Media {
             if self.pacer.may_send_video() && self.poll_retransmission(now, srtp, out) {
                 return true;
             }
-            let Some((buf, index)) = self.pacer.pop() else {
+            let Some((buf, index, stamps)) = self.pacer.pop() else {
                 return false;
             };
             // The queued packet becomes the caller's buffer (no copy); the caller's old one
             // goes to the pool.
             let old = std::mem::replace(out, buf);
             self.recycle(old);
-            let Some(sent) = self.send_original(now, index, srtp, out) else {
+            let Some(sent) = self.send_original(now, index, stamps, srtp, out) else {
                 continue;
             };
             if sent {
@@ -572,13 +572,32 @@ impl Media {
         &mut self,
         now: Instant,
         index: usize,
+        stamps: Stamps,
         srtp: &mut impl Protect,
         out: &mut Vec<u8>,
     ) -> Option<bool> {
-        let ntp = self.ntp(now);
         let tw = self.tw_next;
-        let t = self.transceivers.get(index)?;
-        let (stamped, header_len) = stamp(out, &t.extensions, ntp, tw)?;
+        let (stamped, header_len) = if stamps.header_len == 0 {
+            let ntp = self.ntp(now);
+            let t = self.transceivers.get(index)?;
+            stamp(out, &t.extensions, ntp, tw)?
+        } else {
+            // The slots the packetizer found in this frame's header.
+            if stamps.abs_send_time != 0 {
+                let t = abs_send_time_from_ntp(self.ntp(now)).to_be_bytes();
+                let at = usize::from(stamps.abs_send_time);
+                if let (Some(dst), Some(src)) = (out.get_mut(at..at + 3), t.get(1..4)) {
+                    dst.copy_from_slice(src);
+                }
+            }
+            let at = usize::from(stamps.transport_sequence);
+            let stamped = at != 0
+                && out.get_mut(at..at + 2).is_some_and(|dst| {
+                    dst.copy_from_slice(&(tw as u16).to_be_bytes());
+                    true
+                });
+            (stamped, usize::from(stamps.header_len))
+        };
         let sender = self.senders.get_mut(index)?.as_mut()?;
         sender.count_sent(header_len, out.len() - header_len);
         if sender.rtx.is_some() {

@@ -6,14 +6,19 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use super::send::Stamps;
+
+/// A queued packet: its bytes, the index of its send stream, where to stamp it.
+pub(crate) type Queued = (Vec<u8>, usize, Stamps);
+
 /// Budget that may build up while idle: this much time at the pacing rate.
 const BURST: Duration = Duration::from_millis(5);
 /// Never less than this budget of burst (two full packets).
 const MIN_BURST_BYTES: f64 = 2400.0;
 
 pub(crate) struct Pacer {
-    audio: VecDeque<(Vec<u8>, usize)>,
-    video: VecDeque<(Vec<u8>, usize)>,
+    audio: VecDeque<Queued>,
+    video: VecDeque<Queued>,
     queued: usize,
     /// Bytes per second.
     rate: f64,
@@ -56,12 +61,12 @@ impl Pacer {
         self.queued
     }
 
-    pub fn push(&mut self, packet: Vec<u8>, stream: usize, audio: bool) {
+    pub fn push(&mut self, packet: Vec<u8>, stream: usize, stamps: Stamps, audio: bool) {
         self.queued += packet.len();
         if audio {
-            self.audio.push_back((packet, stream));
+            self.audio.push_back((packet, stream, stamps));
         } else {
-            self.video.push_back((packet, stream));
+            self.video.push_back((packet, stream, stamps));
         }
     }
 
@@ -71,13 +76,13 @@ impl Pacer {
     }
 
     /// The next packet that may go: audio at once, video within the budget.
-    pub fn pop(&mut self) -> Option<(Vec<u8>, usize)> {
+    pub fn pop(&mut self) -> Option<Queued> {
         let next = match self.audio.pop_front() {
             Some(p) => Some(p),
             None if self.may_send_video() => self.video.pop_front(),
             None => None,
         };
-        if let Some((p, _)) = &next {
+        if let Some((p, _, _)) = &next {
             self.queued -= p.len();
         }
         next

@@ -15,6 +15,41 @@ use crate::Error;
 /// Most RTP packets one frame may become (a 1.2 MB frame at 1200-byte packets).
 const MAX_PACKETS_PER_FRAME: usize = 1024;
 
+/// Headers up to this long are written once per frame and copied into each packet (with the
+/// marker, sequence number and timestamp patched); longer ones are written per packet.
+const HEADER_TEMPLATE: usize = 64;
+
+/// Where the pacer stamps a queued packet: the header length and the offsets of the
+/// abs-send-time and transport-wide sequence number values (0: not in the packet), found once
+/// per frame from the header the packetizer wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Stamps {
+    pub header_len: u16,
+    pub abs_send_time: u16,
+    pub transport_sequence: u16,
+}
+
+impl Stamps {
+    /// The slots of `ext`'s abs-send-time and transport-wide sequence number in `header`.
+    fn find(header: &[u8], ext: &ExtensionMap) -> Self {
+        let Ok(p) = sansrtc_rtp::RtpPacket::new_checked(header) else {
+            return Self::default();
+        };
+        let at = |kind, len| {
+            ext.id_of(kind)
+                .and_then(|id| p.extension_range(id))
+                .filter(|r| r.len() >= len)
+                .and_then(|r| u16::try_from(r.start).ok())
+                .unwrap_or(0)
+        };
+        Self {
+            header_len: u16::try_from(p.header_len()).unwrap_or(0),
+            abs_send_time: at(ExtensionKind::AbsSendTime, 3),
+            transport_sequence: at(ExtensionKind::TransportSequenceNumber, 2),
+        }
+    }
+}
+
 pub(crate) struct SendStream {
     pub ssrc: u32,
     pub codec: NegotiatedCodec,
@@ -87,7 +122,7 @@ impl SendStream {
         mid: &[u8],
         max_len: usize,
         mut buffer: impl FnMut() -> Vec<u8>,
-        mut emit: impl FnMut(Vec<u8>),
+        mut emit: impl FnMut(Vec<u8>, Stamps),
     ) -> Result<(), Error> {
         let zero = [0u8; 3];
         let mut elements: [Extension<'_>; 3] = [Extension { id: 0, data: &[] }; 3];
@@ -125,6 +160,11 @@ impl SendStream {
         let mut count = 0;
         let mut keyframe = false;
         let audio = self.codec.codec.is_audio();
+        // The header is the same in every packet of the frame but for the marker bit, the
+        // sequence number and the timestamp: written once, then copied and patched.
+        let mut template = [0u8; HEADER_TEMPLATE];
+        let use_template = header_len <= HEADER_TEMPLATE;
+        let mut stamps = Stamps::default();
         loop {
             // Pool buffers keep their old bytes: the header and payload writes overwrite what
             // is used, so only a buffer shorter than a packet is extended (and zeroed).
@@ -150,10 +190,27 @@ impl SendStream {
                 p.marker
             };
             header.timestamp = timestamp.wrapping_add(p.timestamp_offset);
-            header.write(&mut buf)?;
+            match (count, use_template, buf.get_mut(..header_len)) {
+                (0, _, _) | (_, false, _) | (_, _, None) => {
+                    header.write(&mut buf)?;
+                    if count == 0 {
+                        let written = buf.get(..header_len).unwrap_or_default();
+                        stamps = Stamps::find(written, ext);
+                        if let Some(t) = template.get_mut(..header_len) {
+                            t.copy_from_slice(written);
+                        }
+                    }
+                }
+                (_, true, Some(dst)) => {
+                    if let Some(t) = template.get(..header_len) {
+                        dst.copy_from_slice(t);
+                    }
+                    patch_header(dst, &header);
+                }
+            }
             buf.truncate(header_len + p.len);
             header.sequence_number = header.sequence_number.wrapping_add(1);
-            emit(buf);
+            emit(buf, stamps);
             count += 1;
             if count >= MAX_PACKETS_PER_FRAME {
                 break;
@@ -169,6 +226,7 @@ impl SendStream {
     }
 
     /// Counts an original packet on its way out.
+    #[inline]
     pub fn count_sent(&mut self, header_len: usize, payload: usize) {
         self.stats.packets_sent += 1;
         self.stats.bytes_sent += payload as u64;
@@ -203,5 +261,20 @@ impl SendStream {
         self.stats.remote_jitter = Duration::from_nanos(
             u64::from(block.jitter) * 1_000_000_000 / u64::from(self.codec.clock_rate.max(1)),
         );
+    }
+}
+
+/// Writes the per-packet fields of `header` (M bit with the payload type, sequence number,
+/// timestamp: RFC 3550 §5.1) over a copy of the frame's header in `dst`.
+#[inline]
+fn patch_header(dst: &mut [u8], header: &RtpHeader<'_>) {
+    if let Some(b) = dst.get_mut(1) {
+        *b = (u8::from(header.marker) << 7) | (header.payload_type & 0x7f);
+    }
+    if let Some(b) = dst.get_mut(2..4) {
+        b.copy_from_slice(&header.sequence_number.to_be_bytes());
+    }
+    if let Some(b) = dst.get_mut(4..8) {
+        b.copy_from_slice(&header.timestamp.to_be_bytes());
     }
 }
