@@ -151,6 +151,10 @@ impl NackGenerator {
     /// are any. Packets asked for `max_retries` times are dropped instead.
     pub fn poll_nack(&mut self, now: Instant, pairs: &mut Vec<NackPair>, max_pairs: usize) -> bool {
         pairs.clear();
+        if self.missing.is_empty() {
+            // Nothing missing (the common case, checked after every packet).
+            return false;
+        }
         let retry = now + self.retry_interval();
         let max_retries = self.config.max_retries;
         let before = self.missing.len();

@@ -11,8 +11,9 @@ pub const UNIX_EPOCH_OFFSET_SECS: u64 = 2_208_988_800;
 
 /// A duration as 32.32 fixed-point seconds (wrapping).
 pub fn duration_to_ntp(d: Duration) -> u64 {
-    let frac = (u128::from(d.subsec_nanos()) << 32) / 1_000_000_000;
-    (d.as_secs() << 32).wrapping_add(frac as u64)
+    // subsec_nanos < 10^9 < 2^30: the shifted value fits 64 bits (no 128-bit division).
+    let frac = (u64::from(d.subsec_nanos()) << 32) / 1_000_000_000;
+    (d.as_secs() << 32).wrapping_add(frac)
 }
 
 /// The NTP time of a moment given as time since the Unix epoch.

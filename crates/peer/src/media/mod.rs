@@ -118,6 +118,8 @@ pub(crate) struct Media {
     /// SRTP's overhead per RTP packet, once keyed.
     srtp_overhead: Option<usize>,
     ntp: Option<NtpClock>,
+    /// The last `ntp(now)` (every packet of a burst asks for the same moment).
+    ntp_last: Option<(Instant, u64)>,
     next_report: Option<Instant>,
     twcc: TransportCcRecorder,
     twcc_enabled: bool,
@@ -171,6 +173,7 @@ impl Media {
             rtcp_ssrc,
             srtp_overhead: None,
             ntp: None,
+            ntp_last: None,
             next_report: None,
             twcc: TransportCcRecorder::new(TWCC_RECORDER),
             twcc_enabled: false,
@@ -465,16 +468,25 @@ impl Media {
 
     pub fn set_ntp_time(&mut self, now: Instant, since_unix_epoch: Duration) {
         self.ntp = Some(NtpClock::new(now, ntp::ntp_from_unix(since_unix_epoch)));
+        self.ntp_last = None;
     }
 
     fn ntp(&mut self, now: Instant) -> u64 {
+        if let Some((at, ntp)) = self.ntp_last
+            && at == now
+        {
+            return ntp;
+        }
         // Without a wall clock from the caller: an arbitrary but fixed epoch (only differences
         // between our own streams matter for lip sync).
-        self.ntp
+        let ntp = self
+            .ntp
             .get_or_insert_with(|| {
                 NtpClock::new(now, ntp::ntp_from_unix(Duration::from_secs(1 << 30)))
             })
-            .ntp(now)
+            .ntp(now);
+        self.ntp_last = Some((now, ntp));
+        ntp
     }
 
     /// SRTP is keyed: media can flow. `overhead` is SRTP's per-packet overhead.
@@ -744,9 +756,12 @@ impl Media {
         let Some(t) = transceiver.and_then(|t| self.transceivers.get(t)) else {
             return;
         };
-        let ext = t.extensions.parse(packet.extensions());
         if self.twcc_enabled
-            && let Some(seq) = ext.transport_sequence_number
+            && let Some(id) = t.extensions.id_of(ExtensionKind::TransportSequenceNumber)
+            && let Some(seq) = packet
+                .extension(id)
+                .and_then(|d| d.first_chunk::<2>())
+                .map(|b| u16::from_be_bytes(*b))
         {
             self.twcc.record(now, seq);
             if self.next_twcc.is_none() {
@@ -756,6 +771,7 @@ impl Media {
         match route {
             Route::Media(r) => self.handle_media(now, r, buf, false),
             Route::Rtx { transceiver, .. } => {
+                let ext = t.extensions.parse(packet.extensions());
                 let Some((codec, true)) = t.codec_of(pt).map(|(c, rtx)| (c.payload_type, rtx))
                 else {
                     return;
@@ -891,7 +907,6 @@ impl Media {
 
     /// Feedback a receive stream wants after a packet or a timer: NACKs due, PLIs.
     fn after_receive(&mut self, now: Instant, r: usize) {
-        let sender_ssrc = self.feedback_ssrc();
         let Some(stream) = self.recv.get_mut(r) else {
             return;
         };
@@ -899,6 +914,11 @@ impl Media {
         let mut pairs = std::mem::take(&mut self.nack_pairs);
         let nack = stream.poll_nack(now, &mut pairs);
         let pli = stream.poll_pli(now, PLI_INTERVAL);
+        if !nack && !pli {
+            self.nack_pairs = pairs;
+            return;
+        }
+        let sender_ssrc = self.feedback_ssrc();
         if nack {
             self.feedback(now, |w| w.nack(sender_ssrc, media_ssrc, &pairs).map(|_| ()));
         }

@@ -52,7 +52,12 @@ impl Pacer {
 
     pub fn refill(&mut self, now: Instant) {
         let last = *self.last.get_or_insert(now);
-        let dt = now.saturating_duration_since(last).as_secs_f64();
+        // Every packet of a burst is polled at the same `now`: skip the clock arithmetic.
+        let dt = if last == now {
+            0.0
+        } else {
+            now.saturating_duration_since(last).as_secs_f64()
+        };
         self.budget = (self.budget + dt * self.rate).min(self.max_budget());
         self.last = Some(now);
     }

@@ -68,6 +68,9 @@ pub(crate) struct SendStream {
     octet_count: u32,
     pub last_fir: Option<u8>,
     pub stats: OutboundStats,
+    /// The buffer the packetizer took for a packet after the frame's last one (it only learns
+    /// that the frame is done by trying): kept for the next frame instead of freed.
+    spare: Option<Vec<u8>>,
 }
 
 impl SendStream {
@@ -106,6 +109,7 @@ impl SendStream {
             octet_count: 0,
             last_fir: None,
             stats: OutboundStats::default(),
+            spare: None,
         }
     }
 
@@ -168,7 +172,7 @@ impl SendStream {
         loop {
             // Pool buffers keep their old bytes: the header and payload writes overwrite what
             // is used, so only a buffer shorter than a packet is extended (and zeroed).
-            let mut buf = buffer();
+            let mut buf = self.spare.take().unwrap_or_else(&mut buffer);
             buf.resize(header_len + max_payload, 0);
             let Some(p) = buf
                 .get_mut(header_len..)
@@ -176,6 +180,7 @@ impl SendStream {
                 .transpose()?
                 .flatten()
             else {
+                self.spare = Some(buf);
                 break;
             };
             if count == 0 {

@@ -12,6 +12,13 @@ use crate::unwrap::SequenceUnwrapper;
 
 /// 250 µs: the receive-delta unit (§3.1.5).
 const TICK: Duration = Duration::from_micros(250);
+
+/// Whole microseconds of `d` in 64 bits (`as_micros` is 128-bit, and its division a call).
+fn micros(d: Duration) -> u64 {
+    d.as_secs()
+        .saturating_mul(1_000_000)
+        .saturating_add(u64::from(d.subsec_micros()))
+}
 /// 64 ms, the reference-time unit, in ticks.
 const REFERENCE_TICKS: i64 = 256;
 
@@ -76,7 +83,7 @@ impl TransportCcRecorder {
     /// Notes that the packet with transport-wide sequence number `seq` arrived at `now`.
     pub fn record(&mut self, now: Instant, seq: u16) {
         let base = *self.base.get_or_insert(now);
-        let ticks = (now.saturating_duration_since(base).as_micros() / TICK.as_micros()) as i64;
+        let ticks = (micros(now.saturating_duration_since(base)) / micros(TICK)) as i64;
         let s = self.unwrapper.unwrap(seq);
         if !self.started {
             self.started = true;
