@@ -1092,6 +1092,10 @@ impl Peer {
             return;
         }
         self.srtp_buf.clear();
+        // RTP buffers circulate through the jitter buffers (which keep those of up to 2 KiB):
+        // give each room for a full-size datagram, so one grows only for an outsized packet.
+        self.srtp_buf
+            .reserve_exact(datagram.len().max(SRTP_BUFFER_CAPACITY));
         self.srtp_buf.extend_from_slice(datagram);
         let unprotected = if rtcp {
             srtp.unprotect_rtcp(&mut self.srtp_buf)
@@ -1103,13 +1107,16 @@ impl Peer {
             return;
         };
         self.stats.srtp_packets_received += 1;
-        let Some(packet) = self.srtp_buf.get_mut(..len) else {
-            return;
-        };
         if rtcp {
+            let Some(packet) = self.srtp_buf.get(..len) else {
+                return;
+            };
             self.media.handle_rtcp(now, packet);
         } else {
-            self.media.handle_rtp(now, packet);
+            // The packet's buffer may move into the jitter buffer (no copy of its payload);
+            // srtp_buf is then a spare one of its buffers.
+            self.srtp_buf.truncate(len);
+            self.media.handle_rtp_buffer(now, &mut self.srtp_buf);
         }
     }
 
@@ -1460,3 +1467,7 @@ fn splitmix64(seed: u64) -> u64 {
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
 }
+
+/// Capacity of a buffer an incoming SRTP packet is unprotected in: a 1500-byte Ethernet
+/// datagram fits.
+const SRTP_BUFFER_CAPACITY: usize = 1500;

@@ -167,7 +167,34 @@ struct Slot {
     info: PayloadInfo,
     /// Set whenever `occupied` is.
     arrival: Option<Instant>,
+    /// The payload is `data[start..end]`: all of it when copied in, the payload of the whole
+    /// RTP packet when the packet's buffer was taken over.
     data: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl Slot {
+    fn payload(&self) -> &[u8] {
+        self.data.get(self.start..self.end).unwrap_or_default()
+    }
+}
+
+/// A packet's payload as it comes in: borrowed (copied into a slot), or a whole RTP packet in
+/// the caller's buffer, which the slot takes (handing its old buffer back), with the payload
+/// at `start..end`.
+enum Incoming<'a> {
+    Borrowed(&'a [u8]),
+    Owned(&'a mut Vec<u8>, usize, usize),
+}
+
+impl Incoming<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Incoming::Borrowed(p) => p.len(),
+            Incoming::Owned(_, start, end) => end.saturating_sub(*start),
+        }
+    }
 }
 
 /// How far [`JitterBuffer::try_release`] got through the frame at `head` without finding its
@@ -257,6 +284,8 @@ impl<D: Depacketizer> JitterBuffer<D> {
                     info: PayloadInfo::default(),
                     arrival: None,
                     data: Vec::new(),
+                    start: 0,
+                    end: 0,
                 })
                 .collect(),
             unwrapper: SequenceUnwrapper::new(),
@@ -296,7 +325,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
             .get_mut(i)
             .filter(|s| s.occupied && s.seq == seq)?;
         slot.occupied = false;
-        self.bytes -= slot.data.len();
+        self.bytes -= slot.end - slot.start;
         if slot.data.capacity() > RETAINED_SLOT_CAPACITY {
             slot.data = Vec::new();
         }
@@ -322,11 +351,58 @@ impl<D: Depacketizer> JitterBuffer<D> {
             .depacketizer
             .parse(payload, packet.marker())
             .inspect_err(|_| self.stats.malformed += 1)?;
-        let s = self.unwrapper.unwrap(packet.sequence_number());
+        self.accept(
+            now,
+            packet.sequence_number(),
+            packet.timestamp(),
+            info,
+            Incoming::Borrowed(payload),
+        )
+    }
+
+    /// [`Self::handle_packet`] for the RTP packet that fills `buffer`, without copying its
+    /// payload: when the packet is kept, its buffer moves into the jitter buffer and `buffer`
+    /// is given one the jitter buffer no longer needs (contents unspecified, capacity reused);
+    /// when it is not (a duplicate, late, malformed), `buffer` is left as it was.
+    pub fn handle_packet_buffer(&mut self, now: Instant, buffer: &mut Vec<u8>) -> Result<()> {
+        let (seq, timestamp, info, start, end) = {
+            let packet = RtpPacket::new_checked(&buffer[..])?;
+            let payload = packet.payload();
+            let info = self
+                .depacketizer
+                .parse(payload, packet.marker())
+                .inspect_err(|_| self.stats.malformed += 1)?;
+            let start = packet.header_len();
+            (
+                packet.sequence_number(),
+                packet.timestamp(),
+                info,
+                start,
+                start + payload.len(),
+            )
+        };
+        self.accept(
+            now,
+            seq,
+            timestamp,
+            info,
+            Incoming::Owned(buffer, start, end),
+        )
+    }
+
+    fn accept(
+        &mut self,
+        now: Instant,
+        seq: u16,
+        timestamp: u32,
+        info: PayloadInfo,
+        payload: Incoming<'_>,
+    ) -> Result<()> {
+        let s = self.unwrapper.unwrap(seq);
         let cap = self.slots.len() as i64;
         let Some(head) = self.head else {
             self.reset_at(s);
-            return self.store(now, s, packet.timestamp(), info, payload);
+            return self.store(now, s, timestamp, info, payload);
         };
         if s < head {
             let behind_everything = self.highest - s >= cap;
@@ -340,7 +416,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
                 // Two in a row far behind: the sender restarted its sequence numbers.
                 self.flush();
                 self.reset_at(s);
-                return self.store(now, s, packet.timestamp(), info, payload);
+                return self.store(now, s, timestamp, info, payload);
             } else {
                 if behind_everything {
                     self.restart_candidate = Some(s);
@@ -354,7 +430,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
             // A jump past everything held: nothing held can complete any more.
             self.flush();
             self.reset_at(s);
-            return self.store(now, s, packet.timestamp(), info, payload);
+            return self.store(now, s, timestamp, info, payload);
         }
         while s - self.oldest_held() >= cap {
             self.make_room(now);
@@ -363,7 +439,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
             self.stats.duplicates += 1;
             return Ok(());
         }
-        self.store(now, s, packet.timestamp(), info, payload)
+        self.store(now, s, timestamp, info, payload)
     }
 
     fn reset_at(&mut self, s: i64) {
@@ -392,23 +468,33 @@ impl<D: Depacketizer> JitterBuffer<D> {
         s: i64,
         timestamp: u32,
         info: PayloadInfo,
-        payload: &[u8],
+        payload: Incoming<'_>,
     ) -> Result<()> {
         let i = self.index(s);
         let slot = self.slots.get_mut(i).ok_or(Error::BufferTooSmall)?;
         if slot.occupied {
             // Cannot happen after make_room; keep the accounting right regardless.
-            self.bytes -= slot.data.len();
+            self.bytes -= slot.end - slot.start;
             self.stats.dropped += 1;
         }
+        let len = payload.len();
         slot.occupied = true;
         slot.seq = s;
         slot.timestamp = timestamp;
         slot.info = info;
         slot.arrival = Some(now);
-        slot.data.clear();
-        slot.data.extend_from_slice(payload);
-        self.bytes += payload.len();
+        match payload {
+            Incoming::Borrowed(payload) => {
+                slot.data.clear();
+                slot.data.extend_from_slice(payload);
+                (slot.start, slot.end) = (0, payload.len());
+            }
+            Incoming::Owned(buffer, start, end) => {
+                core::mem::swap(&mut slot.data, buffer);
+                (slot.start, slot.end) = (start, end);
+            }
+        }
+        self.bytes += len;
         self.stats.packets += 1;
         self.highest = self.highest.max(s);
         if s == self.contiguous_end + 1 {
@@ -678,7 +764,7 @@ impl<D: Depacketizer> JitterBuffer<D> {
                 let payloads = (r.first..=r.last).map(|seq| {
                     slots
                         .get(slot_index(seq, len))
-                        .map_or(&[][..], |s| &s.data[..])
+                        .map_or(&[][..], Slot::payload)
                 });
                 self.depacketizer.depacketize(payloads, out)
             };

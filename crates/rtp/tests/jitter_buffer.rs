@@ -412,3 +412,48 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Handing the jitter buffer whole packet buffers (`handle_packet_buffer`, no payload copy)
+    /// behaves exactly like `handle_packet`: the same frames with the same bytes, the same
+    /// deadlines, events and counters, under any arrival, with 48 slots (not a power of two)
+    /// and 64.
+    #[test]
+    fn jitter_buffer_taking_buffers_matches_copying(
+        events in prop::collection::vec((0u16..200, 0u32..40, any::<bool>(), any::<bool>(), 0u64..50, any::<bool>()), 1..300),
+        slots in prop::sample::select(vec![48usize, 64]),
+    ) {
+        let config = JitterConfig { max_packets: slots, max_bytes: 1000, max_wait: Duration::from_millis(30), wait_for_keyframe: true };
+        let mut copying = JitterBuffer::new(Vp8Depacketizer, config);
+        let mut taking = JitterBuffer::new(Vp8Depacketizer, config);
+        let mut now = Instant::now();
+        let (mut out_a, mut out_b) = (vec![], vec![]);
+        let mut spare = Vec::new();
+        for (seq, ts, start, marker, dt, tick) in events {
+            now += Duration::from_millis(dt);
+            let p = vp8(seq, ts * 3000, start, marker, ts % 5 == 0);
+            let a = copying.handle_packet(now, &RtpPacket::new_checked(&p[..]).unwrap());
+            spare.clear();
+            spare.extend_from_slice(&p);
+            let b = taking.handle_packet_buffer(now, &mut spare);
+            prop_assert_eq!(a.is_ok(), b.is_ok());
+            prop_assert_eq!(copying.poll_timeout(), taking.poll_timeout());
+            if tick && let Some(t) = copying.poll_timeout() {
+                copying.handle_timeout(t.max(now));
+                taking.handle_timeout(t.max(now));
+            }
+            prop_assert_eq!(copying.held_packets(), taking.held_packets());
+            prop_assert_eq!(copying.held_bytes(), taking.held_bytes());
+            loop {
+                let (fa, fb) = (copying.poll_frame(&mut out_a), taking.poll_frame(&mut out_b));
+                prop_assert_eq!(fa, fb);
+                prop_assert_eq!(&out_a, &out_b);
+                if fa.is_none() {
+                    break;
+                }
+            }
+            prop_assert_eq!(copying.poll_event(), taking.poll_event());
+            prop_assert_eq!(copying.stats(), taking.stats());
+        }
+    }
+}

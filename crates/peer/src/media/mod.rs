@@ -140,6 +140,8 @@ pub(crate) struct Media {
     in_counter: u32,
     rsize: bool,
     frame_buf: Vec<u8>,
+    /// Where [`Self::handle_rtp`] copies a borrowed packet.
+    rtp_scratch: Vec<u8>,
     results: Vec<PacketResult>,
     nack_pairs: Vec<sansrtc_rtp::rtcp::NackPair>,
     /// Round-trip time from report blocks (ours as a sender).
@@ -192,6 +194,7 @@ impl Media {
             in_counter: 0,
             rsize: false,
             frame_buf: Vec::new(),
+            rtp_scratch: Vec::new(),
             results: Vec::new(),
             nack_pairs: Vec::new(),
             rtt: None,
@@ -733,9 +736,20 @@ impl Media {
             .map(|(_, r)| *r)
     }
 
-    /// One unprotected RTP packet.
+    /// One unprotected RTP packet (copied into a buffer of ours first; the peer hands its own
+    /// with [`Self::handle_rtp_buffer`]).
     pub fn handle_rtp(&mut self, now: Instant, buf: &mut [u8]) {
-        let Ok(packet) = RtpPacket::new_checked(&*buf) else {
+        let mut own = std::mem::take(&mut self.rtp_scratch);
+        own.clear();
+        own.extend_from_slice(buf);
+        self.handle_rtp_buffer(now, &mut own);
+        self.rtp_scratch = own;
+    }
+
+    /// The unprotected RTP packet filling `buf`. The packet's bytes may move into the jitter
+    /// buffer, `buf` then holds a spare buffer of the same kind (contents unspecified).
+    pub fn handle_rtp_buffer(&mut self, now: Instant, buf: &mut Vec<u8>) {
+        let Ok(packet) = RtpPacket::new_checked(&buf[..]) else {
             self.rtp_packets_unroutable += 1;
             return;
         };
@@ -784,9 +798,10 @@ impl Media {
                 };
                 // Padding-only RTX (bandwidth probes) carries nothing to deliver.
                 if let Ok(Some(len)) = sansrtc_rtp::rtx::unwrap_rtx(buf, primary_ssrc, codec)
-                    && let Some(b) = buf.get_mut(..len)
+                    && len <= buf.len()
                 {
-                    self.handle_media(now, primary, b, true);
+                    buf.truncate(len);
+                    self.handle_media(now, primary, buf, true);
                 }
             }
         }
@@ -883,8 +898,11 @@ impl Media {
     }
 
     /// An original (or unwrapped RTX) packet of receive stream `r`.
-    fn handle_media(&mut self, now: Instant, r: usize, buf: &[u8], repaired: bool) {
-        let Ok(packet) = RtpPacket::new_checked(buf) else {
+    fn handle_media(&mut self, now: Instant, r: usize, buf: &mut Vec<u8>, repaired: bool) {
+        let Some(pt) = RtpPacket::new_checked(&buf[..])
+            .ok()
+            .map(|p| p.payload_type())
+        else {
             return;
         };
         let Some(stream) = self.recv.get_mut(r) else {
@@ -893,14 +911,14 @@ impl Media {
         let Some(t) = self.transceivers.get(stream.transceiver) else {
             return;
         };
-        let Some((codec, false)) = t.codec_of(packet.payload_type()) else {
+        let Some((codec, false)) = t.codec_of(pt) else {
             return;
         };
         let (pt, format) = (codec.payload_type, codec.codec);
         if let Some(rtt) = self.rtt {
             stream.set_rtt(rtt);
         }
-        stream.handle_packet(now, &packet, pt, format, repaired);
+        stream.handle_packet(now, buf, pt, format, repaired);
         self.dirty = true;
         self.after_receive(now, r);
     }

@@ -83,14 +83,19 @@ impl RecvStream {
         }
     }
 
+    /// The RTP packet filling `buf` (which is swapped for a spare buffer when the jitter buffer
+    /// keeps the packet: no copy of the payload).
     pub fn handle_packet(
         &mut self,
         now: Instant,
-        packet: &RtpPacket<&[u8]>,
+        buf: &mut Vec<u8>,
         payload_type: u8,
         codec: Codec,
         repaired: bool,
     ) {
+        let Ok(packet) = RtpPacket::new_checked(&buf[..]) else {
+            return;
+        };
         if payload_type != self.payload_type {
             self.payload_type = payload_type;
             if codec != self.codec {
@@ -111,7 +116,7 @@ impl RecvStream {
             self.counters.retransmitted_packets_received += 1;
         }
         // A payload the depacketizer refuses is counted by the jitter buffer.
-        let _ = self.jitter.handle_packet(now, packet);
+        let _ = self.jitter.handle_packet_buffer(now, buf);
         self.take_jitter_events(now);
     }
 
