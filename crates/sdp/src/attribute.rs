@@ -449,6 +449,13 @@ mod tests {
     }
 
     #[test]
+    fn an_attribute_stays_small() {
+        // Every attribute of a description pays for the largest variant, in the Vec and in
+        // every move: larger payloads are boxed (candidate, rtcp, rid).
+        assert!(size_of::<Attribute>() <= 72, "{}", size_of::<Attribute>());
+    }
+
+    #[test]
     fn rfc3264_6_1_direction_reverse() {
         assert_eq!(Direction::SendOnly.reverse(), Direction::RecvOnly);
         assert_eq!(Direction::Inactive.reverse(), Direction::Inactive);

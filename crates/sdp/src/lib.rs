@@ -51,7 +51,9 @@
 //! Control-plane data is owned. Fields that usually hold a well-known protocol token
 //! (`RtcpFb::kind`, `RtpMap::encoding_name`, `Extmap::uri`, `Media::protocol`, ...) are
 //! `Cow<'static, str>`: parsing a known value borrows a `'static` string instead of allocating,
-//! and builders write `"nack".into()`.
+//! and builders write `"nack".into()`. Short free-form fields (ICE foundations and credentials,
+//! `mid`, `rid`, `msid` parts, `fmtp` parameters, unknown attributes) are [`InlineStr`]: up to
+//! 30 bytes without a heap allocation; it derefs to `str` and builders write `"0".into()`.
 //!
 //! # Example: read an offer, build an answer
 //!
