@@ -103,7 +103,7 @@ fn wall() -> u64 {
 fn sides() -> Vec<(&'static str, Box<dyn Side>)> {
     let ours = |crypto: sansrtc_crypto::CryptoProvider| -> Box<dyn Side> {
         Box::new(Ours {
-            sending: ours::Pair::new(crypto.clone()),
+            sending: ours::Pair::new(crypto),
             receiving: ours::Pair::new(crypto),
             frame: vp8_frame(1),
             packets: Vec::new(),

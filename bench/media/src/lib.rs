@@ -67,7 +67,7 @@ pub mod ours {
             let b_addr: SocketAddr = "192.0.2.2:6000".parse().unwrap();
             let config = |addr, seed| {
                 let mut c = Config::new([addr], seed);
-                c.crypto = crypto.clone();
+                c.crypto = crypto;
                 // No pacing limit (the estimate is pinned at 10 Gbit/s): the bench measures
                 // CPU, not the network; every packet of a frame leaves in the same call.
                 c.media.start_bitrate = 10_000_000_000;
