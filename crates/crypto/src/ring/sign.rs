@@ -21,7 +21,7 @@ impl SignatureProvider for RingSignature {
             SignatureScheme::EcdsaP256Sha256 => {
                 // Parsing and point validation as in the RustCrypto backend, so both accept
                 // the same keys; ring then does the arithmetic.
-                let point = ecdsa_p256_key(public_key)?.to_encoded_point(false);
+                let point = ecdsa_p256_key(public_key)?.to_sec1_point(false);
                 return UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_ASN1, point)
                     .verify(message, signature)
                     .map_err(|_| Error::BadSignature);

@@ -1,4 +1,5 @@
-use p256::elliptic_curve::sec1::ToEncodedPoint;
+use p256::elliptic_curve::sec1::ToSec1Point;
+use zeroize::Zeroizing;
 
 use crate::Error;
 use crate::kx::{ActiveKeyExchange, KeyExchangeProvider, NamedGroup, SharedSecret};
@@ -20,8 +21,8 @@ impl KeyExchangeProvider for RustCryptoKx {
                 Box::new(X25519 { secret, public })
             }
             NamedGroup::Secp256r1 => {
-                let secret = p256::ecdh::EphemeralSecret::random(&mut rng);
-                let point = secret.public_key().to_encoded_point(false);
+                let secret = random_p256_secret(rng)?;
+                let point = secret.public_key().to_sec1_point(false);
                 let public = point.as_bytes().try_into().map_err(|_| Error::Rng)?;
                 Box::new(P256 { secret, public })
             }
@@ -59,7 +60,7 @@ impl ActiveKeyExchange for X25519 {
 }
 
 struct P256 {
-    secret: p256::ecdh::EphemeralSecret,
+    secret: p256::SecretKey,
     public: [u8; 65],
 }
 
@@ -74,7 +75,7 @@ impl ActiveKeyExchange for P256 {
 
     fn complete(self: Box<Self>, peer_public_key: &[u8]) -> Result<SharedSecret, Error> {
         let peer = parse_p256_uncompressed(peer_public_key).ok_or(Error::InvalidPeerPublicKey)?;
-        let shared = self.secret.diffie_hellman(&peer);
+        let shared = p256::ecdh::diffie_hellman(self.secret.to_nonzero_scalar(), peer.as_affine());
         Ok(SharedSecret::new(shared.raw_secret_bytes().to_vec()))
     }
 }
@@ -86,4 +87,19 @@ pub(super) fn parse_p256_uncompressed(bytes: &[u8]) -> Option<p256::PublicKey> {
         return None;
     }
     p256::PublicKey::from_sec1_bytes(bytes).ok()
+}
+
+/// A P-256 private key drawn uniformly from `rng`: 32 random bytes as a big-endian scalar, drawn
+/// again when zero or not below the group order (the chance is about 2^-32), which is what
+/// p256's own `random` does. p256 0.14 takes a rand_core 0.10 RNG; ours is rand_core 0.6.
+pub(super) fn random_p256_secret(rng: &mut dyn CryptoRngCore) -> Result<p256::SecretKey, Error> {
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    for _ in 0..64 {
+        rng.try_fill_bytes(bytes.as_mut_slice())
+            .map_err(|_| Error::Rng)?;
+        if let Ok(key) = p256::SecretKey::from_slice(bytes.as_slice()) {
+            return Ok(key);
+        }
+    }
+    Err(Error::Rng)
 }

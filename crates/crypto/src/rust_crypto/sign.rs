@@ -1,6 +1,7 @@
 use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
 use p256::ecdsa::signature::{Signer, Verifier};
 use p256::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
+use rsa::pkcs8::DecodePublicKey as _;
 use rsa::traits::PublicKeyParts;
 use zeroize::Zeroizing;
 
@@ -62,11 +63,11 @@ impl SignatureProvider for RustCryptoSignature {
     fn generate_signing_key(
         &self,
         scheme: SignatureScheme,
-        mut rng: &mut dyn CryptoRngCore,
+        rng: &mut dyn CryptoRngCore,
     ) -> Result<Box<dyn SigningKey>, Error> {
         match scheme {
             SignatureScheme::EcdsaP256Sha256 => Ok(Box::new(EcdsaP256::new(
-                p256::ecdsa::SigningKey::random(&mut rng),
+                p256::ecdsa::SigningKey::from(super::kx::random_p256_secret(rng)?),
             )?)),
             _ => Err(Error::Unsupported("signing with this scheme")),
         }
@@ -152,7 +153,7 @@ struct EcdsaP256 {
 
 impl EcdsaP256 {
     fn new(key: p256::ecdsa::SigningKey) -> Result<Self, Error> {
-        let point = key.verifying_key().to_encoded_point(false);
+        let point = key.verifying_key().to_sec1_point(false);
         let public = point
             .as_bytes()
             .try_into()
