@@ -25,23 +25,31 @@ pub fn run(crypto: CryptoProvider) -> Result<Outcome, String> {
         let peer = Peer::new(config, &mut OsRng).map_err(|x| e(&x))?;
         Ok((peer, sockets))
     };
-    let (mut offerer, s0) = bind(&mut driver)?;
-    let (mut answerer, s1) = bind(&mut driver)?;
+    let (offerer, s0) = bind(&mut driver)?;
+    let (answerer, s1) = bind(&mut driver)?;
+    // The sockets join the driver's loop (mio registration, quinn-udp socket options) before
+    // the clock starts, as str0m's pair registers its sockets first: setup is create offer ->
+    // channel open, not socket set-up.
+    let o = driver.add(offerer, s0).map_err(|x| e(&x))?;
+    let a = driver.add(answerer, s1).map_err(|x| e(&x))?;
 
     let start = Instant::now();
+    let offerer = driver.peer(o).ok_or("offerer gone")?;
     let channel = offerer
         .create_channel(start, ChannelConfig::new("bench"))
         .map_err(|x| e(&x))?;
     let offer = offerer.create_offer(start).map_err(|x| e(&x))?.to_string();
-    let answer = answerer
+    let answer = driver
+        .peer(a)
+        .ok_or("answerer gone")?
         .accept_offer(Instant::now(), &offer)
         .map_err(|x| e(&x))?
         .to_string();
-    offerer
+    driver
+        .peer(o)
+        .ok_or("offerer gone")?
         .accept_answer(Instant::now(), &answer)
         .map_err(|x| e(&x))?;
-    let o = driver.add(offerer, s0).map_err(|x| e(&x))?;
-    let a = driver.add(answerer, s1).map_err(|x| e(&x))?;
 
     let deadline = start + TIMEOUT;
     let mut open = [false, false];
