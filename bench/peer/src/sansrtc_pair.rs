@@ -21,7 +21,7 @@ pub fn run(crypto: CryptoProvider) -> Result<Outcome, String> {
             .map_err(|x| e(&x))?;
         let local = sockets[0].local_addr().map_err(|x| e(&x))?;
         let mut config = Config::new([local], 7);
-        config.crypto = crypto.clone();
+        config.crypto = crypto;
         let peer = Peer::new(config, &mut OsRng).map_err(|x| e(&x))?;
         Ok((peer, sockets))
     };
