@@ -1,46 +1,19 @@
 //! The peer benchmark: sansrtc, str0m and webrtc-rs move 64 MiB over a data channel between
 //! two peers in one process on loopback UDP; each implementation runs in a child process of
-//! this binary so that its peak RSS is its own. Prints one table with ratios to sansrtc.
+//! its own (src/bin/peer-child-*) so that its peak RSS is its own, code pages included. Prints
+//! one table with ratios to sansrtc.
 //!
 //!   cargo bench --manifest-path bench/Cargo.toml -p sansrtc-bench-peer [-- sansrtc str0m webrtc-rs]
 //!
-//! Children are this executable with `--child NAME`; `--runs N` repeats each (default 3) and
-//! the table shows the median run by throughput.
+//! `--runs N` repeats each (default 3) and the table shows the median run by throughput.
 
 use std::process::Command;
 use std::time::Duration;
-
-use sansrtc_bench_peer::{Outcome, measure, sansrtc_pair, str0m_pair, webrtc_pair};
 
 // `sansrtc` runs on the default provider (RustCrypto), `sansrtc-ring` on the `ring` provider
 // (ring AES-GCM and ECDSA, RustCrypto HMAC-SHA1): str0m's anchor uses aws-lc-rs, so the second
 // row is the like-for-like comparison of native-assembly crypto.
 const IMPLS: [&str; 4] = ["sansrtc", "sansrtc-ring", "str0m", "webrtc-rs"];
-
-fn child(name: &str) -> Result<(), String> {
-    let (rcv0, in0) = measure::udp_errors();
-    let o: Outcome = match name {
-        "sansrtc" => sansrtc_pair::run(sansrtc_crypto::rust_crypto::provider())?,
-        "sansrtc-ring" => sansrtc_pair::run(sansrtc_crypto::ring::provider())?,
-        "str0m" => str0m_pair::run()?,
-        "webrtc-rs" => webrtc_pair::run()?,
-        _ => return Err(format!("unknown implementation {name}")),
-    };
-    let (rcv1, in1) = measure::udp_errors();
-    println!(
-        "RESULT {name} {} {} {} {} {} {} {} {} {}",
-        o.setup.as_nanos(),
-        o.transfer.as_nanos(),
-        o.bytes,
-        o.cpu.as_nanos(),
-        measure::peak_rss_kib(),
-        rcv1.saturating_sub(rcv0),
-        in1.saturating_sub(in0),
-        o.stalls,
-        o.max_gap.as_nanos()
-    );
-    Ok(())
-}
 
 #[derive(Debug, Clone)]
 struct Row {
@@ -70,12 +43,25 @@ fn parse(line: &str) -> Option<Row> {
     })
 }
 
+/// The child binary (and its argument) that runs `name`: one binary per implementation, so a
+/// child's peak RSS holds only its own code pages.
+fn child_command(name: &str) -> Option<(&'static str, &'static [&'static str])> {
+    Some(match name {
+        "sansrtc" => (env!("CARGO_BIN_EXE_peer-child-sansrtc"), &[]),
+        "sansrtc-ring" => (env!("CARGO_BIN_EXE_peer-child-sansrtc"), &["ring"]),
+        "str0m" => (env!("CARGO_BIN_EXE_peer-child-str0m"), &[]),
+        "webrtc-rs" => (env!("CARGO_BIN_EXE_peer-child-webrtc-rs"), &[]),
+        _ => return None,
+    })
+}
+
 fn run_child(name: &str) -> Result<Row, String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let (exe, args) =
+        child_command(name).ok_or_else(|| format!("unknown implementation {name}"))?;
     let out = Command::new("timeout")
         .arg("150")
         .arg(exe)
-        .args(["--child", name])
+        .args(args)
         .output()
         .map_err(|e| e.to_string())?;
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -97,14 +83,6 @@ fn run_child(name: &str) -> Result<Row, String> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Some(i) = args.iter().position(|a| a == "--child") {
-        let name = args.get(i + 1).map(String::as_str).unwrap_or("");
-        if let Err(e) = child(name) {
-            eprintln!("{name}: {e}");
-            std::process::exit(1);
-        }
-        return;
-    }
     let runs = args
         .iter()
         .position(|a| a == "--runs")

@@ -10,6 +10,7 @@
 //! messages).
 
 pub mod measure;
+pub mod child;
 pub mod sansrtc_pair;
 pub mod str0m_pair;
 pub mod webrtc_pair;
