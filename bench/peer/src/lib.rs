@@ -9,8 +9,8 @@
 //! InErrors, machine-wide, over the transfer), and stalls (gaps ≥ 100 ms between two received
 //! messages).
 
-pub mod measure;
 pub mod child;
+pub mod measure;
 pub mod sansrtc_pair;
 pub mod str0m_pair;
 pub mod webrtc_pair;
