@@ -15,7 +15,7 @@ use std::time::Duration;
 use common::{App, Options, World};
 use sansrtc_netsim::LinkConfig;
 use sansrtc_peer::{
-    Codec, Direction, Event, KeyframeRequestKind, MediaFrame, MediaKind, TestLoss,
+    Codec, Direction, Event, KeyframeRequestKind, MediaFrame, MediaKind, OutboundStats, TestLoss,
     TransceiverConfig, TransceiverId,
 };
 
@@ -175,13 +175,7 @@ fn rfc3550_vp8_and_opus_frames_arrive_complete_and_in_order() {
     let ts: Vec<u32> = video_frames.iter().map(|f| f.timestamp).collect();
     assert!(ts.windows(2).all(|p| p[1].wrapping_sub(p[0]) == 3000));
     // Statistics on both ends.
-    let out = w
-        .a()
-        .peer
-        .transceiver_stats(video)
-        .unwrap()
-        .outbound
-        .unwrap();
+    let out = a_outbound(&mut w, video);
     assert_eq!(out.frames_sent, u64::from(v_n));
     assert_eq!(out.packets_sent, 3 * u64::from(v_n));
     assert!(out.keyframes_sent >= 1);
@@ -238,13 +232,7 @@ fn rfc4588_rtx_repairs_5_percent_loss_every_frame_arrives_or_is_reported_lost() 
         assert_eq!(f.data, vp8_frame(n, f.keyframe, f.data.len()), "frame {n}");
         expected = n + 1;
     }
-    let out = w
-        .a()
-        .peer
-        .transceiver_stats(video)
-        .unwrap()
-        .outbound
-        .unwrap();
+    let out = a_outbound(&mut w, video);
     let mid = w.a().peer.transceiver(video).unwrap().mid.unwrap();
     let b_video = w.b().peer.transceiver_by_mid(&mid).unwrap();
     let inbound = w.b().peer.transceiver_stats(b_video).unwrap().inbound;
@@ -296,13 +284,7 @@ fn rfc4585_6_3_1_pli_round_trip_asks_the_sender_for_a_key_frame() {
         e,
         Event::KeyframeRequest { kind: KeyframeRequestKind::Pli, transceiver } if *transceiver == video
     ))));
-    let out = w
-        .a()
-        .peer
-        .transceiver_stats(video)
-        .unwrap()
-        .outbound
-        .unwrap();
+    let out = a_outbound(&mut w, video);
     assert_eq!(out.plis_received, 1);
 }
 
@@ -399,6 +381,11 @@ fn gcc_bandwidth_estimate_drops_under_a_capacity_limit_and_recovers() {
 }
 
 /// Video frames on B, checked to be exactly what A wrote and without gaps.
+/// A's outbound statistics of its transceiver `id`.
+fn a_outbound(w: &mut World, id: TransceiverId) -> OutboundStats {
+    w.a().peer.transceiver_stats(id).unwrap().outbound.unwrap()
+}
+
 fn assert_all_video_frames(w: &mut World, sent: u32, size: usize) {
     let got = frames(&w.b().log);
     let video: Vec<&MediaFrame> = got.iter().filter(|f| f.codec == Codec::Vp8).collect();
@@ -422,13 +409,7 @@ fn rfc4588_4_every_20th_packet_dropped_by_the_sender_hook_is_repaired_over_rtx()
     let (_, v_n) = send_av(&mut w, audio, video, 4, 2500);
     w.run_for(ms(500));
     assert_all_video_frames(&mut w, v_n, 2500);
-    let out = w
-        .a()
-        .peer
-        .transceiver_stats(video)
-        .unwrap()
-        .outbound
-        .unwrap();
+    let out = a_outbound(&mut w, video);
     assert!(out.packets_dropped_for_testing > 10, "{out:?}");
     // Every dropped video packet was asked for and resent once (audio has no NACK).
     assert!(out.retransmitted_packets_sent >= out.packets_dropped_for_testing / 2);
@@ -475,13 +456,7 @@ fn rfc4585_6_2_1_without_rtx_the_original_srtp_packet_is_resent() {
     let (_, v_n) = send_av(&mut w, audio, video, 3, 2500);
     w.run_for(ms(500));
     assert_all_video_frames(&mut w, v_n, 2500);
-    let out = w
-        .a()
-        .peer
-        .transceiver_stats(video)
-        .unwrap()
-        .outbound
-        .unwrap();
+    let out = a_outbound(&mut w, video);
     assert_eq!(out.rtx_ssrc, None);
     assert!(out.retransmitted_packets_sent > 0);
     assert_eq!(
@@ -566,12 +541,6 @@ fn rfc5104_4_3_1_fir_is_a_keyframe_request_once_per_sequence_number() {
         })
         .count();
     assert_eq!(requests, 2);
-    let out = w
-        .a()
-        .peer
-        .transceiver_stats(video)
-        .unwrap()
-        .outbound
-        .unwrap();
+    let out = a_outbound(&mut w, video);
     assert_eq!(out.firs_received, 2);
 }
